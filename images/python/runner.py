@@ -1,0 +1,75 @@
+"""Runs one snippet of untrusted Python read from stdin, then reports how it ended.
+
+The user's stdout and stderr are theirs. After the code ends, one result frame
+is written as the last line of stderr: RECORD SEPARATOR (0x1e), the marker, and
+a JSON object. The orchestrator strips it and turns it into structured data.
+Exit codes: 0 ok, 1 uncaught exception, the code's own for SystemExit.
+"""
+
+import json
+import linecache
+import sys
+import traceback
+
+FRAME_MARKER = "\x1etinyagent-result "
+FILENAME = "<sandbox>"
+
+
+def user_traceback(exc):
+    """The traceback without the runner's own frame, so line numbers point into the snippet."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def describe(exc):
+    return {
+        "name": type(exc).__name__,
+        "value": str(exc),
+        "traceback": user_traceback(exc),
+    }
+
+
+def run(source):
+    """Returns (exit_code, error_or_None)."""
+    # Lets tracebacks quote the snippet's own lines.
+    linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
+    try:
+        code = compile(source, FILENAME, "exec")
+    except (SyntaxError, ValueError) as exc:
+        return 1, describe(exc)
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        exec(code, namespace)
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0, None
+        if isinstance(exc.code, int):
+            return exc.code, None
+        print(exc.code, file=sys.stderr)
+        return 1, None
+    except BaseException as exc:  # the snippet's failure is data, whatever it is
+        return 1, describe(exc)
+    return 0, None
+
+
+def main():
+    raw = sys.stdin.buffer.read()
+    sys.stdin.close()
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        exit_code, error = 1, describe(exc)
+    else:
+        exit_code, error = run(source)
+    if error is not None:
+        sys.stderr.write(error["traceback"])
+    sys.stdout.flush()
+    sys.stderr.write("\n" + FRAME_MARKER + json.dumps({"exitCode": exit_code, "error": error}) + "\n")
+    sys.stderr.flush()
+    sys.exit(exit_code)
+
+
+if __name__ == "__main__":
+    main()

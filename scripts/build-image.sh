@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the sandbox image (default tag tinyagent-sandbox/python) unless an
+# image built from the same images/python files is already there.
+# The base is, in order: $BASE_IMAGE; debian:bookworm-slim if present or
+# pullable; else a local debootstrap base (no registry needed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tag=${IMAGE_TAG:-tinyagent-sandbox/python}
+context=images/python
+local_base=tinyagent-sandbox/base:bookworm
+public_base=debian:bookworm-slim
+
+log() { printf '[build-image] %s\n' "$*" >&2; }
+
+digest=$(find "$context" -type f -not -name '*.sh' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+current=$(docker image inspect "$tag" --format '{{ index .Config.Labels "tinyagent-sandbox.source-digest" }}' 2>/dev/null || true)
+if [ "$current" = "$digest" ] && [ "${FORCE:-0}" != 1 ]; then
+  log "$tag is up to date (source digest $digest)."
+  exit 0
+fi
+
+base=${BASE_IMAGE:-}
+if [ -z "$base" ]; then
+  if docker image inspect "$public_base" >/dev/null 2>&1 || timeout 60 docker pull -q "$public_base" >/dev/null 2>&1; then
+    base=$public_base
+  else
+    base=$local_base
+    if ! docker image inspect "$local_base" >/dev/null 2>&1; then
+      log "No registry reachable for $public_base: building a local base with debootstrap."
+      bash "$context/build-base.sh" "$local_base"
+    fi
+  fi
+fi
+
+log "Building $tag FROM $base."
+docker build --quiet --build-arg "BASE_IMAGE=$base" \
+  --label "tinyagent-sandbox.source-digest=$digest" -t "$tag" "$context" >/dev/null
+log "Built $tag ($(docker image inspect "$tag" --format '{{.Size}}' | awk '{printf "%.0f MB", $1/1e6}'))."

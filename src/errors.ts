@@ -1,0 +1,101 @@
+/** Stable, machine-readable error codes; the HTTP and CLI layers map them through one table. */
+export type SandboxErrorCode =
+  | 'config_invalid'
+  | 'invalid_argument'
+  | 'queue_full'
+  | 'engine_unavailable'
+  | 'image_missing'
+  | 'aborted'
+  | 'shut_down'
+
+/**
+ * The one error model. Thrown only for the caller's mistakes and for our infrastructure;
+ * what untrusted code does (exceptions, timeouts, violations) is a result, never a throw.
+ */
+export class SandboxError extends Error {
+  readonly code: SandboxErrorCode
+
+  constructor(code: SandboxErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'SandboxError'
+    this.code = code
+  }
+}
+
+/** One thing wrong in a config file, located as precisely as the file allows. */
+export interface ConfigProblem {
+  /** Dotted key path, e.g. `code_execution.limits.memory_mb`; empty for the whole document. */
+  readonly path: string
+  readonly message: string
+  /** 1-based, when the problem can be located in the file. */
+  readonly line?: number
+  readonly column?: number
+}
+
+export class ConfigError extends SandboxError {
+  readonly problems: readonly ConfigProblem[]
+
+  constructor(source: string, problems: readonly ConfigProblem[]) {
+    super('config_invalid', formatProblems(source, problems))
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+function formatProblems(source: string, problems: readonly ConfigProblem[]): string {
+  const lines = problems.map((problem) => {
+    const where =
+      problem.line === undefined ? source : `${source}:${problem.line}:${problem.column}`
+    const key = problem.path === '' ? '' : `${problem.path}: `
+    return `  ${where}: ${key}${problem.message}`
+  })
+  return `Invalid configuration in ${source}:\n${lines.join('\n')}`
+}
+
+export class InvalidArgumentError extends SandboxError {
+  constructor(message: string) {
+    super('invalid_argument', message)
+    this.name = 'InvalidArgumentError'
+  }
+}
+
+export class QueueFullError extends SandboxError {
+  constructor(limit: number) {
+    super(
+      'queue_full',
+      `The execution queue is full (${limit} waiting). Retry later, or raise orchestrator.queue_limit or orchestrator.concurrency.`,
+    )
+    this.name = 'QueueFullError'
+  }
+}
+
+export class EngineUnavailableError extends SandboxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('engine_unavailable', message, options)
+    this.name = 'EngineUnavailableError'
+  }
+}
+
+export class ImageMissingError extends SandboxError {
+  constructor(image: string) {
+    super(
+      'image_missing',
+      `The sandbox image \`${image}\` is not present on the Docker engine. Build it with \`make image\`; the orchestrator never pulls images.`,
+    )
+    this.name = 'ImageMissingError'
+  }
+}
+
+export class AbortedError extends SandboxError {
+  constructor(message = 'The execution was cancelled by its caller.') {
+    super('aborted', message)
+    this.name = 'AbortedError'
+  }
+}
+
+export class ShutDownError extends SandboxError {
+  constructor() {
+    super('shut_down', 'The sandbox is shutting down and accepts no new executions.')
+    this.name = 'ShutDownError'
+  }
+}
