@@ -58,6 +58,14 @@ const codeExecution = z.strictObject({
 })
 
 const orchestrator = z.strictObject({
+  /**
+   * Names this deployment in container labels; `reap` touches only its own instance's
+   * containers, so several orchestrators can share one engine.
+   */
+  instance_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected letters, digits, `.`, `_` or `-` (at most 63)')
+    .default('default'),
   /** Containers running at once. */
   concurrency: z.int().min(1).max(256).default(4),
   /** Executions allowed to wait beyond `concurrency`; past it, `queue_full`. */

@@ -10,6 +10,8 @@ export interface ContainerSpecInput {
   readonly runtime: string
   readonly limits: LimitsConfig
   readonly instanceId: string
+  /** The creating process, see `currentOwner()`. */
+  readonly owner: string
   readonly executionId: string
 }
 
@@ -31,7 +33,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     WorkingDir: '/tmp',
     Hostname: 'sandbox',
     NetworkDisabled: true,
-    Labels: labelsFor(input.instanceId, input.executionId),
+    Labels: labelsFor(input.instanceId, input.owner, input.executionId),
     // The code arrives on stdin, never in the command line or environment.
     AttachStdin: true,
     AttachStdout: true,

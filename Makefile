@@ -1,0 +1,45 @@
+# The two commands that set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_DEPS := node_modules/.package-lock.json
+
+.PHONY: help deps engine image build run test test-unit lint typecheck bench clean
+
+help:
+	@echo "make run    install everything, build the image, run examples/quickstart.py in the sandbox"
+	@echo "make test   install everything, build the image, run the whole test suite (real engine)"
+	@echo "make lint | typecheck | image | build | clean"
+
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NODE_DEPS)
+
+engine:
+	@bash scripts/ensure-docker.sh
+
+image: engine
+	@bash scripts/build-image.sh
+
+build: deps
+	npx tsc -p tsconfig.build.json
+	@chmod +x dist/cli/main.js
+
+run: build image
+	node dist/cli/main.js run examples/quickstart.py
+
+test: build image
+	npx vitest run $(VITEST_ARGS)
+
+test-unit: deps
+	npx vitest run --project unit
+
+lint: deps
+	npx biome check .
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+clean:
+	rm -rf dist

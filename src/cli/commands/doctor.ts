@@ -1,0 +1,44 @@
+import { DockerEngine } from '../../engine/docker-engine.js'
+import { SandboxError } from '../../errors.js'
+import { loadContext } from '../cli-context.js'
+import { EXIT } from '../exit-codes.js'
+import type { ParsedCommand } from '../parse-command.js'
+
+interface Check {
+  readonly name: string
+  readonly ok: boolean
+  readonly detail: string
+}
+
+/** `doctor [--json]`: is the engine reachable, the image present, the runtime registered? */
+export async function doctorCommand(command: ParsedCommand): Promise<number> {
+  const { config, logger } = await loadContext(command.values.config, command.values.verbose === true)
+  const engine = new DockerEngine({ logger })
+  const { image, runtime } = config.code_execution
+  const checks: Check[] = []
+  try {
+    const info = await engine.info()
+    checks.push({ name: 'engine', ok: true, detail: `Docker ${info.serverVersion} at ${info.endpoint}` })
+    checks.push({
+      name: 'runtime',
+      ok: info.runtimes.includes(runtime),
+      detail: `configured \`${runtime}\`; engine has ${info.runtimes.join(', ')}`,
+    })
+    const present = await engine.imageExists(image)
+    checks.push({
+      name: 'image',
+      ok: present,
+      detail: present ? `\`${image}\` is present` : `\`${image}\` is missing: run \`make image\``,
+    })
+  } catch (error) {
+    const detail = error instanceof SandboxError ? error.message : String(error)
+    checks.push({ name: 'engine', ok: false, detail })
+  }
+  const healthy = checks.every((check) => check.ok)
+  if (command.values.json === true) {
+    process.stdout.write(`${JSON.stringify({ healthy, checks })}\n`)
+  } else {
+    for (const check of checks) process.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}\n`)
+  }
+  return healthy ? EXIT.ok : EXIT.engine
+}

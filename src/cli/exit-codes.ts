@@ -1,0 +1,32 @@
+import type { ExecutionStatus } from '../sandbox/execution-result.js'
+
+/** The CLI's exit codes; `--help` prints this table. */
+export const EXIT = {
+  ok: 0,
+  executionFailed: 1,
+  usage: 2,
+  policyViolation: 3,
+  engine: 4,
+  interrupted: 130,
+} as const
+
+export const EXIT_CODE_HELP = `Exit codes:
+  0    the code ran and exited 0 (check: the code is allowed)
+  1    the code failed: exception, syntax error, timeout, memory or output limit
+  2    usage or configuration error (bad flag, invalid config.yml, unreadable file)
+  3    refused by the static policy (check: at least one violation or syntax error)
+  4    the Docker engine is unreachable, or the image or runtime is missing
+  130  interrupted (Ctrl-C); the container was removed`
+
+export function exitCodeFor(status: ExecutionStatus): number {
+  switch (status) {
+    case 'ok':
+      return EXIT.ok
+    case 'policy_violation':
+      return EXIT.policyViolation
+    case 'engine_error':
+      return EXIT.engine
+    default:
+      return EXIT.executionFailed
+  }
+}

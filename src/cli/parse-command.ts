@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util'
+import { InvalidArgumentError } from '../errors.js'
+
+export interface ParsedCommand {
+  readonly name: string
+  readonly positionals: readonly string[]
+  readonly values: {
+    readonly config?: string
+    readonly json?: boolean
+    readonly timeout?: string
+    readonly all?: boolean
+    readonly verbose?: boolean
+    readonly help?: boolean
+  }
+}
+
+const COMMANDS = ['run', 'check', 'doctor', 'reap'] as const
+
+const OPTIONS = {
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  timeout: { type: 'string' },
+  all: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** Which options each command accepts; anything else is a usage error, not silently ignored. */
+const ACCEPTS: Record<string, readonly string[]> = {
+  run: ['config', 'json', 'timeout', 'verbose', 'help'],
+  check: ['config', 'json', 'verbose', 'help'],
+  doctor: ['config', 'json', 'verbose', 'help'],
+  reap: ['config', 'all', 'verbose', 'help'],
+  help: ['help'],
+}
+
+const POSITIONALS: Record<string, number> = { run: 1, check: 1, doctor: 0, reap: 0, help: 0 }
+
+export function parseCommand(argv: readonly string[]): ParsedCommand {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
+  const [name = 'help', ...positionals] = parsed.positionals
+  if (name !== 'help' && !(COMMANDS as readonly string[]).includes(name)) {
+    throw new InvalidArgumentError(`Unknown command \`${name}\`; expected one of: ${COMMANDS.join(', ')}.`)
+  }
+  const accepted = ACCEPTS[name] ?? []
+  const stray = Object.keys(parsed.values).find((option) => !accepted.includes(option))
+  if (stray !== undefined) throw new InvalidArgumentError(`\`${name}\` does not take \`--${stray}\`.`)
+  if (parsed.values.help !== true && positionals.length > (POSITIONALS[name] ?? 0)) {
+    throw new InvalidArgumentError(`\`${name}\` takes ${POSITIONALS[name]} argument(s), got ${positionals.length}.`)
+  }
+  return { name, positionals, values: parsed.values }
+}

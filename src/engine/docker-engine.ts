@@ -1,0 +1,89 @@
+import Docker from 'dockerode'
+import { type Logger, silentLogger } from '../logger.js'
+import type { ContainerEngine, ContainerOutcome, EngineInfo, ManagedContainer, RunRequest } from './container-engine.js'
+import { toEngineError } from './engine-errors.js'
+import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER } from './labels.js'
+import { runContainer } from './run-container.js'
+
+export interface DockerEngineOptions {
+  /** @default a client for DOCKER_HOST, else /var/run/docker.sock */
+  readonly docker?: Docker
+  /** @default silent */
+  readonly logger?: Logger
+}
+
+/** The Docker implementation of the engine port: the only place that calls dockerode. */
+export class DockerEngine implements ContainerEngine {
+  readonly #docker: Docker
+  readonly #logger: Logger
+  readonly endpoint: string
+
+  constructor(options: DockerEngineOptions = {}) {
+    this.#docker = options.docker ?? new Docker()
+    this.#logger = options.logger ?? silentLogger
+    this.endpoint = describeEndpoint(this.#docker)
+  }
+
+  async run(request: RunRequest): Promise<ContainerOutcome> {
+    try {
+      return await runContainer(this.#docker, request, this.#logger)
+    } catch (error) {
+      throw toEngineError(error, this.endpoint, request.spec.Image)
+    }
+  }
+
+  async info(): Promise<EngineInfo> {
+    try {
+      const info = await this.#docker.info()
+      return {
+        endpoint: this.endpoint,
+        serverVersion: String(info.ServerVersion),
+        runtimes: Object.keys(info.Runtimes ?? {}),
+        defaultRuntime: String(info.DefaultRuntime),
+      }
+    } catch (error) {
+      throw toEngineError(error, this.endpoint)
+    }
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.#docker.getImage(image).inspect()
+      return true
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return false
+      throw toEngineError(error, this.endpoint)
+    }
+  }
+
+  async listManaged(instanceId?: string): Promise<ManagedContainer[]> {
+    const label = [`${LABEL_MANAGED}=true`]
+    if (instanceId !== undefined) label.push(`${LABEL_INSTANCE}=${instanceId}`)
+    try {
+      const containers = await this.#docker.listContainers({ all: true, filters: { label } })
+      return containers.map((c) => ({
+        id: c.Id,
+        instanceId: c.Labels[LABEL_INSTANCE] ?? '',
+        owner: c.Labels[LABEL_OWNER] ?? '',
+        state: c.State,
+      }))
+    } catch (error) {
+      throw toEngineError(error, this.endpoint)
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(id).remove({ force: true })
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return
+      throw toEngineError(error, this.endpoint)
+    }
+  }
+}
+
+function describeEndpoint(docker: Docker): string {
+  const modem = docker.modem as { socketPath?: string; host?: string; port?: number | string; protocol?: string }
+  if (modem.socketPath) return `unix://${modem.socketPath}`
+  return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`
+}

@@ -1,0 +1,46 @@
+import { Writable } from 'node:stream'
+
+/**
+ * Keeps at most `limitBytes` of one output stream. The first byte past the limit calls
+ * `onOverflow` once, so the caller can stop the producer instead of buffering without end.
+ */
+export class OutputCollector {
+  readonly writable: Writable
+  #chunks: Buffer[] = []
+  #size = 0
+  #truncated = false
+
+  constructor(
+    private readonly limitBytes: number,
+    onOverflow: () => void,
+  ) {
+    this.writable = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        this.#take(chunk, onOverflow)
+        callback()
+      },
+    })
+  }
+
+  get truncated(): boolean {
+    return this.#truncated
+  }
+
+  text(): string {
+    return Buffer.concat(this.#chunks, this.#size).toString('utf8')
+  }
+
+  #take(chunk: Buffer, onOverflow: () => void): void {
+    if (this.#truncated) return
+    const room = this.limitBytes - this.#size
+    if (chunk.length <= room) {
+      this.#chunks.push(chunk)
+      this.#size += chunk.length
+      return
+    }
+    this.#chunks.push(chunk.subarray(0, room))
+    this.#size += room
+    this.#truncated = true
+    onOverflow()
+  }
+}

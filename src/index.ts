@@ -1,0 +1,24 @@
+export { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load-config.js'
+export type { CodeExecutionConfig, ConfigInput, LimitsConfig, SandboxConfig } from './config/schema.js'
+export { configSchema } from './config/schema.js'
+export type { ContainerEngine, EngineInfo } from './engine/container-engine.js'
+export { DockerEngine, type DockerEngineOptions } from './engine/docker-engine.js'
+export { reap, type ReapOptions } from './engine/reaper.js'
+export {
+  AbortedError,
+  type ConfigProblem,
+  ConfigError,
+  EngineUnavailableError,
+  ImageMissingError,
+  InvalidArgumentError,
+  QueueFullError,
+  SandboxError,
+  type SandboxErrorCode,
+  ShutDownError,
+} from './errors.js'
+export { createLogger, type Logger, type LogLevel } from './logger.js'
+export { checkPolicy, DEFAULT_ALLOWED_IMPORTS } from './policy/index.js'
+export type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './policy/types.js'
+export { type ExecuteRequest, MAX_CODE_BYTES } from './sandbox/execute-request.js'
+export type { ExecutionResult, ExecutionStatus, PythonError } from './sandbox/execution-result.js'
+export { type CloseOptions, Sandbox, type SandboxOptions } from './sandbox/sandbox.js'

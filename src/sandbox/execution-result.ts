@@ -1,0 +1,51 @@
+import type { Violation } from '../policy/types.js'
+
+/**
+ * How an execution ended. Everything untrusted code can cause is one of these; only the
+ * caller's mistakes and our own infrastructure throw.
+ */
+export type ExecutionStatus =
+  | 'ok'
+  | 'error'
+  | 'policy_violation'
+  | 'timeout'
+  | 'memory_limit'
+  | 'output_limit'
+  | 'engine_error'
+
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'ok',
+  'error',
+  'policy_violation',
+  'timeout',
+  'memory_limit',
+  'output_limit',
+  'engine_error',
+]
+
+/** An uncaught Python exception, as data. Line numbers point into the submitted code. */
+export interface PythonError {
+  /** e.g. `ZeroDivisionError` */
+  readonly name: string
+  readonly value: string
+  readonly traceback: string
+}
+
+export interface ExecutionResult {
+  readonly id: string
+  readonly status: ExecutionStatus
+  /** The Python process's exit code; null when no container ran or it was killed by us. */
+  readonly exitCode: number | null
+  readonly stdout: string
+  readonly stderr: string
+  /** True when stdout or stderr was cut at `limits.output_bytes`. */
+  readonly truncated: boolean
+  /** From the call to `execute()` to its result, queueing included. */
+  readonly durationMs: number
+  /** Static policy refusals; non-empty only with status `policy_violation`. */
+  readonly violations: readonly Violation[]
+  /** Set when the code raised (or did not compile). */
+  readonly error: PythonError | null
+  /** For any status but `ok`: what happened and what setting governs it. */
+  readonly message: string | null
+}

@@ -1,0 +1,64 @@
+import type { ContainerOutcome } from '../engine/container-engine.js'
+import type { LimitsConfig } from '../config/schema.js'
+import type { ExecutionStatus, PythonError } from './execution-result.js'
+import { splitRunnerFrame } from './runner-frame.js'
+
+export interface OutcomeSummary {
+  readonly status: ExecutionStatus
+  readonly exitCode: number | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly truncated: boolean
+  readonly error: PythonError | null
+  readonly message: string | null
+}
+
+export interface OutcomeContext {
+  readonly timeoutSeconds: number
+  readonly limits: LimitsConfig
+}
+
+/** Maps what the container did to the status the caller sees, with a message naming the setting. */
+export function summarizeOutcome(outcome: ContainerOutcome, context: OutcomeContext): OutcomeSummary {
+  const { stderr, frame } = splitRunnerFrame(outcome.stderr)
+  const error = frame?.error ?? null
+  const killedByUs = outcome.stopReason !== 'exited'
+  const status = statusOf(outcome, error)
+  return {
+    status,
+    exitCode: killedByUs ? null : outcome.exitCode,
+    stdout: outcome.stdout,
+    stderr,
+    truncated: outcome.stdoutTruncated || outcome.stderrTruncated,
+    error,
+    message: messageFor(status, outcome, error, context),
+  }
+}
+
+function statusOf(outcome: ContainerOutcome, error: PythonError | null): ExecutionStatus {
+  if (outcome.stopReason === 'timeout') return 'timeout'
+  if (outcome.stopReason === 'output_limit') return 'output_limit'
+  if (outcome.oomKilled || error?.name === 'MemoryError') return 'memory_limit'
+  return outcome.exitCode === 0 ? 'ok' : 'error'
+}
+
+function messageFor(
+  status: ExecutionStatus,
+  outcome: ContainerOutcome,
+  error: PythonError | null,
+  { timeoutSeconds, limits }: OutcomeContext,
+): string | null {
+  switch (status) {
+    case 'ok':
+      return null
+    case 'timeout':
+      return `Stopped after the ${timeoutSeconds} s time limit (code_execution.timeout_seconds).`
+    case 'output_limit':
+      return `Stopped when output passed ${limits.output_bytes} bytes on one stream (code_execution.limits.output_bytes); the output shown is cut there.`
+    case 'memory_limit':
+      return `Ran out of memory: the limit is ${limits.memory_mb} MB (code_execution.limits.memory_mb).`
+    default:
+      if (error !== null) return `${error.name}: ${error.value}`
+      return `The code exited with code ${outcome.exitCode}.`
+  }
+}

@@ -1,0 +1,26 @@
+import type { PolicyReport } from '../policy/types.js'
+import type { ExecutionResult } from './execution-result.js'
+
+/** The result for code refused before any container starts: a syntax error or policy violations. */
+export function refusedResult(id: string, report: PolicyReport): ExecutionResult {
+  const base = { id, exitCode: null, stdout: '', stderr: '', truncated: false, durationMs: 0 }
+  const [syntax] = report.syntaxErrors
+  if (syntax !== undefined) {
+    const where = `line ${syntax.line}, column ${syntax.column}`
+    return {
+      ...base,
+      status: 'error',
+      violations: [],
+      error: { name: 'SyntaxError', value: `${syntax.message} (${where})`, traceback: '' },
+      message: `SyntaxError at ${where}: ${syntax.message}. Nothing was run.`,
+    }
+  }
+  const list = report.violations.map((v) => `${v.rule} at ${v.line}:${v.column} (${v.text})`).join('; ')
+  return {
+    ...base,
+    status: 'policy_violation',
+    violations: report.violations,
+    error: null,
+    message: `Refused by the static policy before running: ${list}. See each violation's hint for the setting that allows it.`,
+  }
+}

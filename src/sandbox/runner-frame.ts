@@ -1,0 +1,39 @@
+import type { PythonError } from './execution-result.js'
+
+/** Must match FRAME_MARKER in images/python/runner.py. */
+const FRAME_MARKER = '\n\x1etinyagent-result '
+
+export interface RunnerFrame {
+  readonly exitCode: number
+  readonly error: PythonError | null
+}
+
+/**
+ * Splits the runner's closing result frame from the end of stderr. Output that the code
+ * printed stays as it was; a missing or damaged frame (output cut, process killed) gives
+ * `frame: undefined` and the stderr untouched.
+ */
+export function splitRunnerFrame(stderr: string): { stderr: string; frame: RunnerFrame | undefined } {
+  const start = stderr.lastIndexOf(FRAME_MARKER)
+  if (start === -1 || !stderr.endsWith('\n')) return { stderr, frame: undefined }
+  const frame = parseFrame(stderr.slice(start + FRAME_MARKER.length, -1))
+  if (frame === undefined) return { stderr, frame: undefined }
+  return { stderr: stderr.slice(0, start), frame }
+}
+
+function parseFrame(json: string): RunnerFrame | undefined {
+  try {
+    const value = JSON.parse(json) as Partial<RunnerFrame>
+    if (typeof value.exitCode !== 'number') return undefined
+    return { exitCode: value.exitCode, error: isPythonError(value.error) ? value.error : null }
+  } catch {
+    return undefined
+  }
+}
+
+function isPythonError(value: unknown): value is PythonError {
+  const error = value as PythonError | null | undefined
+  return (
+    typeof error?.name === 'string' && typeof error.value === 'string' && typeof error.traceback === 'string'
+  )
+}

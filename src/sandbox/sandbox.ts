@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto'
+import { configSchema, type ConfigInput, type SandboxConfig } from '../config/schema.js'
+import type { ContainerEngine } from '../engine/container-engine.js'
+import { buildContainerSpec } from '../engine/container-spec.js'
+import { DockerEngine } from '../engine/docker-engine.js'
+import { currentOwner } from '../engine/labels.js'
+import { reap } from '../engine/reaper.js'
+import { AbortedError, SandboxError, ShutDownError } from '../errors.js'
+import { type Logger, silentLogger } from '../logger.js'
+import { checkPolicy } from '../policy/index.js'
+import type { ExecuteRequest } from './execute-request.js'
+import { validateRequest, type ValidatedRequest } from './execute-request.js'
+import { ExecutionQueue } from './execution-queue.js'
+import type { ExecutionResult } from './execution-result.js'
+import { summarizeOutcome } from './outcome.js'
+import { refusedResult } from './refused-result.js'
+
+export interface SandboxOptions {
+  /** Parsed config, or raw input that is validated here. @default all defaults (secure) */
+  readonly config?: SandboxConfig | ConfigInput
+  /** @default a Docker engine from DOCKER_HOST or /var/run/docker.sock */
+  readonly engine?: ContainerEngine
+  /** @default silent */
+  readonly logger?: Logger
+}
+
+export interface CloseOptions {
+  /** How long in-flight executions may finish before they are cancelled. @default 0 */
+  readonly graceMs?: number
+}
+
+/**
+ * Runs untrusted Python: the static policy first, then one fresh, hardened, network-less
+ * container per execution. The container is the security boundary; the policy is an early,
+ * explainable filter.
+ */
+export class Sandbox {
+  readonly config: SandboxConfig
+  readonly #engine: ContainerEngine
+  readonly #logger: Logger
+  readonly #queue: ExecutionQueue
+  readonly #owner = currentOwner()
+  readonly #shutdown = new AbortController()
+  #closed = false
+
+  private constructor(config: SandboxConfig, engine: ContainerEngine, logger: Logger) {
+    this.config = config
+    this.#engine = engine
+    this.#logger = logger
+    this.#queue = new ExecutionQueue({
+      concurrency: config.orchestrator.concurrency,
+      queueLimit: config.orchestrator.queue_limit,
+    })
+  }
+
+  /** Creates a sandbox and removes containers that an earlier, crashed process of this instance left. */
+  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const config = configSchema.parse(options.config ?? {})
+    const logger = options.logger ?? silentLogger
+    const sandbox = new Sandbox(config, options.engine ?? new DockerEngine({ logger }), logger)
+    await sandbox.#reapOrphans()
+    return sandbox
+  }
+
+  /** Executions waiting for a container slot. */
+  get waiting(): number {
+    return this.#queue.waiting
+  }
+
+  /** Executions running now. */
+  get running(): number {
+    return this.#queue.running
+  }
+
+  /**
+   * Runs one snippet. Resolves with a result for everything the code can do; rejects only for
+   * a bad request (`invalid_argument`), a full queue (`queue_full`), cancellation (`aborted`)
+   * or a closed sandbox (`shut_down`).
+   */
+  async execute(request: ExecuteRequest): Promise<ExecutionResult> {
+    if (this.#closed) throw new ShutDownError()
+    const startedAt = performance.now()
+    const validated = validateRequest(request, this.config.code_execution.timeout_seconds)
+    const id = randomUUID()
+    const report = checkPolicy(validated.code, this.config.code_execution)
+    if (!report.allowed) {
+      return this.#finish(refusedResult(id, report), startedAt, report.checked)
+    }
+    const signal = AbortSignal.any([this.#shutdown.signal, ...(request.signal ? [request.signal] : [])])
+    const result = await this.#queue.add(() => this.#run(id, validated, signal), signal)
+    return this.#finish(result, startedAt, report.checked)
+  }
+
+  /** Stops accepting work, lets in-flight executions finish within `graceMs`, then cancels the rest. */
+  async close(options: CloseOptions = {}): Promise<void> {
+    this.#closed = true
+    const idle = this.#queue.onIdle()
+    const grace = options.graceMs ?? 0
+    if (grace > 0) await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, grace).unref())])
+    this.#shutdown.abort()
+    await idle
+  }
+
+  async #run(id: string, request: ValidatedRequest, signal: AbortSignal): Promise<ExecutionResult> {
+    const { code_execution: settings } = this.config
+    const spec = buildContainerSpec({
+      image: settings.image,
+      runtime: settings.runtime,
+      limits: settings.limits,
+      instanceId: this.config.orchestrator.instance_id,
+      owner: this.#owner,
+      executionId: id,
+    })
+    let outcome: Awaited<ReturnType<ContainerEngine['run']>>
+    try {
+      outcome = await this.#engine.run({
+        spec,
+        stdin: request.code,
+        timeoutMs: request.timeoutSeconds * 1_000,
+        outputLimitBytes: settings.limits.output_bytes,
+        signal,
+      })
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError()
+      return engineErrorResult(id, error)
+    }
+    if (outcome.stopReason === 'aborted') {
+      throw this.#shutdown.signal.aborted ? new ShutDownError() : new AbortedError()
+    }
+    const summary = summarizeOutcome(outcome, { timeoutSeconds: request.timeoutSeconds, limits: settings.limits })
+    return { id, ...summary, durationMs: 0, violations: [] }
+  }
+
+  #finish(result: ExecutionResult, startedAt: number, policyChecked: boolean): ExecutionResult {
+    const durationMs = Math.round(performance.now() - startedAt)
+    this.#logger.info('execution', {
+      id: result.id,
+      status: result.status,
+      durationMs,
+      exitCode: result.exitCode,
+      policy: !policyChecked ? 'off' : result.status === 'policy_violation' ? 'refused' : 'allowed',
+      ...(result.violations.length > 0 ? { rules: result.violations.map((v) => v.rule) } : {}),
+    })
+    return { ...result, durationMs }
+  }
+
+  async #reapOrphans(): Promise<void> {
+    try {
+      const removed = await reap(this.#engine, { instanceId: this.config.orchestrator.instance_id })
+      if (removed.length > 0) this.#logger.warn('removed orphaned containers', { count: removed.length })
+    } catch (error) {
+      // An engine that is down now is reported per execution, with the fix named.
+      this.#logger.warn('could not reap orphaned containers', { error: String(error) })
+    }
+  }
+}
+
+function engineErrorResult(id: string, error: unknown): ExecutionResult {
+  const message = error instanceof SandboxError ? error.message : `Engine failure: ${String(error)}`
+  return {
+    id,
+    status: 'engine_error',
+    exitCode: null,
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    durationMs: 0,
+    violations: [],
+    error: null,
+    message,
+  }
+}

@@ -1,0 +1,32 @@
+import Docker from 'dockerode'
+import { LABEL_MANAGED } from '../../src/engine/labels.js'
+import { TEST_IMAGE, TEST_INSTANCE_PREFIX } from './test-config.js'
+
+const docker = new Docker()
+
+async function leftovers(): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } })
+  return containers
+    .filter((c) => (c.Labels['tinyagent-sandbox.instance'] ?? '').startsWith(TEST_INSTANCE_PREFIX))
+    .map((c) => c.Id.slice(0, 12))
+}
+
+/** Fails fast, with the fix, when the engine or image is missing: these tests never skip. */
+export async function setup(): Promise<void> {
+  try {
+    await docker.ping()
+  } catch (error) {
+    throw new Error(`The docker test project needs a running Docker engine (run \`make engine\`): ${String(error)}`)
+  }
+  try {
+    await docker.getImage(TEST_IMAGE).inspect()
+  } catch {
+    throw new Error(`The docker test project needs the image ${TEST_IMAGE} (run \`make image\`).`)
+  }
+}
+
+/** A test run leaves no containers: anything of ours still there fails the run. */
+export async function teardown(): Promise<void> {
+  const left = await leftovers()
+  if (left.length > 0) throw new Error(`Tests left ${left.length} sandbox container(s) behind: ${left.join(', ')}`)
+}

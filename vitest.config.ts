@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * Two projects: `unit` (pure logic, no engine) and `docker` (real engine, real containers).
+ * The docker project's global setup fails the run when no engine or image is there; it
+ * never turns those tests into skips.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          exclude: ['src/**/*.docker.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'docker',
+          include: ['src/**/*.docker.test.ts', 'test/**/*.test.ts'],
+          globalSetup: ['test/support/docker-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Two cores: a few container tests at once, not one per file.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+})
