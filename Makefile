@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: help deps engine image build run test test-unit lint typecheck bench clean
+.PHONY: help deps engine image build run test test-unit lint typecheck docs bench clean
 
 help:
 	@echo "make run    install everything, build the image, run examples/quickstart.py in the sandbox"
@@ -43,3 +43,6 @@ typecheck: deps
 
 clean:
 	rm -rf dist
+
+docs: deps
+	npx tsx scripts/write-config-docs.ts

@@ -1,13 +1,18 @@
 export { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load-config.js'
-export type { CodeExecutionConfig, ConfigInput, LimitsConfig, SandboxConfig } from './config/schema.js'
+export type {
+  CodeExecutionConfig,
+  ConfigInput,
+  LimitsConfig,
+  SandboxConfig,
+} from './config/schema.js'
 export { configSchema } from './config/schema.js'
 export type { ContainerEngine, EngineInfo } from './engine/container-engine.js'
 export { DockerEngine, type DockerEngineOptions } from './engine/docker-engine.js'
-export { reap, type ReapOptions } from './engine/reaper.js'
+export { type ReapOptions, reap } from './engine/reaper.js'
 export {
   AbortedError,
-  type ConfigProblem,
   ConfigError,
+  type ConfigProblem,
   EngineUnavailableError,
   ImageMissingError,
   InvalidArgumentError,

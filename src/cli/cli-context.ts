@@ -13,7 +13,10 @@ export interface CliContext {
  * One-shot commands log warnings only, so their stderr stays readable; `--verbose` uses
  * the config's `logging.level`.
  */
-export async function loadContext(configPath: string | undefined, verbose: boolean): Promise<CliContext> {
+export async function loadContext(
+  configPath: string | undefined,
+  verbose: boolean,
+): Promise<CliContext> {
   const config = await loadConfig(configPath)
   return { config, logger: createLogger(verbose ? config.logging.level : 'warn') }
 }

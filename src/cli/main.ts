@@ -33,8 +33,11 @@ async function main(argv: readonly string[]): Promise<number> {
 function reportError(error: unknown): number {
   if (error instanceof SandboxError) {
     process.stderr.write(`tinyagent-sandbox: ${error.message}\n`)
-    if (error.code === 'invalid_argument') process.stderr.write('Run `tinyagent-sandbox --help` for usage.\n')
-    return error.code === 'engine_unavailable' || error.code === 'image_missing' ? EXIT.engine : EXIT.usage
+    if (error.code === 'invalid_argument')
+      process.stderr.write('Run `tinyagent-sandbox --help` for usage.\n')
+    return error.code === 'engine_unavailable' || error.code === 'image_missing'
+      ? EXIT.engine
+      : EXIT.usage
   }
   process.stderr.write(`tinyagent-sandbox: unexpected failure: ${String(error)}\n`)
   return EXIT.executionFailed

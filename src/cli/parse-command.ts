@@ -45,13 +45,18 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   }
   const [name = 'help', ...positionals] = parsed.positionals
   if (name !== 'help' && !(COMMANDS as readonly string[]).includes(name)) {
-    throw new InvalidArgumentError(`Unknown command \`${name}\`; expected one of: ${COMMANDS.join(', ')}.`)
+    throw new InvalidArgumentError(
+      `Unknown command \`${name}\`; expected one of: ${COMMANDS.join(', ')}.`,
+    )
   }
   const accepted = ACCEPTS[name] ?? []
   const stray = Object.keys(parsed.values).find((option) => !accepted.includes(option))
-  if (stray !== undefined) throw new InvalidArgumentError(`\`${name}\` does not take \`--${stray}\`.`)
+  if (stray !== undefined)
+    throw new InvalidArgumentError(`\`${name}\` does not take \`--${stray}\`.`)
   if (parsed.values.help !== true && positionals.length > (POSITIONALS[name] ?? 0)) {
-    throw new InvalidArgumentError(`\`${name}\` takes ${POSITIONALS[name]} argument(s), got ${positionals.length}.`)
+    throw new InvalidArgumentError(
+      `\`${name}\` takes ${POSITIONALS[name]} argument(s), got ${positionals.length}.`,
+    )
   }
   return { name, positionals, values: parsed.values }
 }

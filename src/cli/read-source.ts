@@ -11,7 +11,8 @@ export async function readSource(path: string | undefined): Promise<string> {
     return await readFile(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(error)
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(error)
     throw new InvalidArgumentError(`Cannot read the script \`${path}\`: ${reason}.`)
   }
 }

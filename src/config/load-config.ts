@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml'
 import { ConfigError, type ConfigProblem } from '../errors.js'
 import { formatIssue, formatPath } from './format-issue.js'
 import { configSchema, type SandboxConfig } from './schema.js'

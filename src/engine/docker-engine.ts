@@ -1,6 +1,12 @@
 import Docker from 'dockerode'
 import { type Logger, silentLogger } from '../logger.js'
-import type { ContainerEngine, ContainerOutcome, EngineInfo, ManagedContainer, RunRequest } from './container-engine.js'
+import type {
+  ContainerEngine,
+  ContainerOutcome,
+  EngineInfo,
+  ManagedContainer,
+  RunRequest,
+} from './container-engine.js'
 import { toEngineError } from './engine-errors.js'
 import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER } from './labels.js'
 import { runContainer } from './run-container.js'
@@ -83,7 +89,12 @@ export class DockerEngine implements ContainerEngine {
 }
 
 function describeEndpoint(docker: Docker): string {
-  const modem = docker.modem as { socketPath?: string; host?: string; port?: number | string; protocol?: string }
+  const modem = docker.modem as {
+    socketPath?: string
+    host?: string
+    port?: number | string
+    protocol?: string
+  }
   if (modem.socketPath) return `unix://${modem.socketPath}`
   return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`
 }

@@ -7,7 +7,15 @@ interface DockerodeError {
   message?: string
 }
 
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
+const UNREACHABLE = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+])
 
 /** Whether an engine error means the engine itself cannot be reached. */
 export function isUnreachable(error: unknown): boolean {
@@ -37,5 +45,7 @@ export function toEngineError(error: unknown, endpoint: string, image?: string):
       { cause: error },
     )
   }
-  return new EngineUnavailableError(`The Docker engine at ${endpoint} failed: ${detail}`, { cause: error })
+  return new EngineUnavailableError(`The Docker engine at ${endpoint} failed: ${detail}`, {
+    cause: error,
+  })
 }

@@ -13,7 +13,11 @@ export function currentOwner(): string {
   return `${hostname()}/${process.pid}`
 }
 
-export function labelsFor(instanceId: string, owner: string, executionId: string): Record<string, string> {
+export function labelsFor(
+  instanceId: string,
+  owner: string,
+  executionId: string,
+): Record<string, string> {
   return {
     [LABEL_MANAGED]: 'true',
     [LABEL_INSTANCE]: instanceId,

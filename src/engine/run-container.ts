@@ -11,7 +11,11 @@ const DRAIN_GRACE_MS = 1_000
  * Runs one fresh container: create → attach → start → write stdin → wait, killing it on
  * timeout, output overflow or abort. The container is removed on every path.
  */
-export async function runContainer(docker: Docker, request: RunRequest, logger: Logger): Promise<ContainerOutcome> {
+export async function runContainer(
+  docker: Docker,
+  request: RunRequest,
+  logger: Logger,
+): Promise<ContainerOutcome> {
   const container = await docker.createContainer(request.spec)
   try {
     return await drive(container, request)

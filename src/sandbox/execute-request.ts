@@ -36,7 +36,9 @@ export function validateRequest(request: unknown, maxTimeoutSeconds: number): Va
   const { code, timeoutSeconds = maxTimeoutSeconds } = parsed.data
   const size = Buffer.byteLength(code, 'utf8')
   if (size > MAX_CODE_BYTES) {
-    throw new InvalidArgumentError(`Expected \`code\` to be at most ${MAX_CODE_BYTES} bytes, got ${size}`)
+    throw new InvalidArgumentError(
+      `Expected \`code\` to be at most ${MAX_CODE_BYTES} bytes, got ${size}`,
+    )
   }
   if (timeoutSeconds > maxTimeoutSeconds) {
     throw new InvalidArgumentError(

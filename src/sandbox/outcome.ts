@@ -1,5 +1,5 @@
-import type { ContainerOutcome } from '../engine/container-engine.js'
 import type { LimitsConfig } from '../config/schema.js'
+import type { ContainerOutcome } from '../engine/container-engine.js'
 import type { ExecutionStatus, PythonError } from './execution-result.js'
 import { splitRunnerFrame } from './runner-frame.js'
 
@@ -19,7 +19,10 @@ export interface OutcomeContext {
 }
 
 /** Maps what the container did to the status the caller sees, with a message naming the setting. */
-export function summarizeOutcome(outcome: ContainerOutcome, context: OutcomeContext): OutcomeSummary {
+export function summarizeOutcome(
+  outcome: ContainerOutcome,
+  context: OutcomeContext,
+): OutcomeSummary {
   const { stderr, frame } = splitRunnerFrame(outcome.stderr)
   const error = frame?.error ?? null
   const killedByUs = outcome.stopReason !== 'exited'

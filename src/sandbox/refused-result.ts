@@ -15,7 +15,9 @@ export function refusedResult(id: string, report: PolicyReport): ExecutionResult
       message: `SyntaxError at ${where}: ${syntax.message}. Nothing was run.`,
     }
   }
-  const list = report.violations.map((v) => `${v.rule} at ${v.line}:${v.column} (${v.text})`).join('; ')
+  const list = report.violations
+    .map((v) => `${v.rule} at ${v.line}:${v.column} (${v.text})`)
+    .join('; ')
   return {
     ...base,
     status: 'policy_violation',

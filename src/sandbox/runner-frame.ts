@@ -13,7 +13,10 @@ export interface RunnerFrame {
  * printed stays as it was; a missing or damaged frame (output cut, process killed) gives
  * `frame: undefined` and the stderr untouched.
  */
-export function splitRunnerFrame(stderr: string): { stderr: string; frame: RunnerFrame | undefined } {
+export function splitRunnerFrame(stderr: string): {
+  stderr: string
+  frame: RunnerFrame | undefined
+} {
   const start = stderr.lastIndexOf(FRAME_MARKER)
   if (start === -1 || !stderr.endsWith('\n')) return { stderr, frame: undefined }
   const frame = parseFrame(stderr.slice(start + FRAME_MARKER.length, -1))
@@ -34,6 +37,8 @@ function parseFrame(json: string): RunnerFrame | undefined {
 function isPythonError(value: unknown): value is PythonError {
   const error = value as PythonError | null | undefined
   return (
-    typeof error?.name === 'string' && typeof error.value === 'string' && typeof error.traceback === 'string'
+    typeof error?.name === 'string' &&
+    typeof error.value === 'string' &&
+    typeof error.traceback === 'string'
   )
 }

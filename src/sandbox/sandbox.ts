@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { configSchema, type ConfigInput, type SandboxConfig } from '../config/schema.js'
+import { type ConfigInput, configSchema, type SandboxConfig } from '../config/schema.js'
 import type { ContainerEngine } from '../engine/container-engine.js'
 import { buildContainerSpec } from '../engine/container-spec.js'
 import { DockerEngine } from '../engine/docker-engine.js'
@@ -9,7 +9,7 @@ import { AbortedError, SandboxError, ShutDownError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { checkPolicy } from '../policy/index.js'
 import type { ExecuteRequest } from './execute-request.js'
-import { validateRequest, type ValidatedRequest } from './execute-request.js'
+import { type ValidatedRequest, validateRequest } from './execute-request.js'
 import { ExecutionQueue } from './execution-queue.js'
 import type { ExecutionResult } from './execution-result.js'
 import { summarizeOutcome } from './outcome.js'
@@ -86,7 +86,10 @@ export class Sandbox {
     if (!report.allowed) {
       return this.#finish(refusedResult(id, report), startedAt, report.checked)
     }
-    const signal = AbortSignal.any([this.#shutdown.signal, ...(request.signal ? [request.signal] : [])])
+    const signal = AbortSignal.any([
+      this.#shutdown.signal,
+      ...(request.signal ? [request.signal] : []),
+    ])
     const result = await this.#queue.add(() => this.#run(id, validated, signal), signal)
     return this.#finish(result, startedAt, report.checked)
   }
@@ -96,7 +99,8 @@ export class Sandbox {
     this.#closed = true
     const idle = this.#queue.onIdle()
     const grace = options.graceMs ?? 0
-    if (grace > 0) await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, grace).unref())])
+    if (grace > 0)
+      await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, grace).unref())])
     this.#shutdown.abort()
     await idle
   }
@@ -127,7 +131,10 @@ export class Sandbox {
     if (outcome.stopReason === 'aborted') {
       throw this.#shutdown.signal.aborted ? new ShutDownError() : new AbortedError()
     }
-    const summary = summarizeOutcome(outcome, { timeoutSeconds: request.timeoutSeconds, limits: settings.limits })
+    const summary = summarizeOutcome(outcome, {
+      timeoutSeconds: request.timeoutSeconds,
+      limits: settings.limits,
+    })
     return { id, ...summary, durationMs: 0, violations: [] }
   }
 
@@ -147,7 +154,8 @@ export class Sandbox {
   async #reapOrphans(): Promise<void> {
     try {
       const removed = await reap(this.#engine, { instanceId: this.config.orchestrator.instance_id })
-      if (removed.length > 0) this.#logger.warn('removed orphaned containers', { count: removed.length })
+      if (removed.length > 0)
+        this.#logger.warn('removed orphaned containers', { count: removed.length })
     } catch (error) {
       // An engine that is down now is reported per execution, with the fix named.
       this.#logger.warn('could not reap orphaned containers', { error: String(error) })

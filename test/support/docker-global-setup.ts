@@ -5,7 +5,10 @@ import { TEST_IMAGE, TEST_INSTANCE_PREFIX } from './test-config.js'
 const docker = new Docker()
 
 async function leftovers(): Promise<string[]> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } })
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [`${LABEL_MANAGED}=true`] },
+  })
   return containers
     .filter((c) => (c.Labels['tinyagent-sandbox.instance'] ?? '').startsWith(TEST_INSTANCE_PREFIX))
     .map((c) => c.Id.slice(0, 12))
@@ -16,7 +19,9 @@ export async function setup(): Promise<void> {
   try {
     await docker.ping()
   } catch (error) {
-    throw new Error(`The docker test project needs a running Docker engine (run \`make engine\`): ${String(error)}`)
+    throw new Error(
+      `The docker test project needs a running Docker engine (run \`make engine\`): ${String(error)}`,
+    )
   }
   try {
     await docker.getImage(TEST_IMAGE).inspect()
@@ -28,5 +33,6 @@ export async function setup(): Promise<void> {
 /** A test run leaves no containers: anything of ours still there fails the run. */
 export async function teardown(): Promise<void> {
   const left = await leftovers()
-  if (left.length > 0) throw new Error(`Tests left ${left.length} sandbox container(s) behind: ${left.join(', ')}`)
+  if (left.length > 0)
+    throw new Error(`Tests left ${left.length} sandbox container(s) behind: ${left.join(', ')}`)
 }

@@ -10,6 +10,9 @@ export function testConfig(overrides: ConfigInput = {}): SandboxConfig {
   const base = configSchema.parse(overrides)
   return {
     ...base,
-    orchestrator: { ...base.orchestrator, instance_id: `${TEST_INSTANCE_PREFIX}${randomUUID().slice(0, 8)}` },
+    orchestrator: {
+      ...base.orchestrator,
+      instance_id: `${TEST_INSTANCE_PREFIX}${randomUUID().slice(0, 8)}`,
+    },
   }
 }

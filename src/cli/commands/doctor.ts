@@ -12,13 +12,20 @@ interface Check {
 
 /** `doctor [--json]`: is the engine reachable, the image present, the runtime registered? */
 export async function doctorCommand(command: ParsedCommand): Promise<number> {
-  const { config, logger } = await loadContext(command.values.config, command.values.verbose === true)
+  const { config, logger } = await loadContext(
+    command.values.config,
+    command.values.verbose === true,
+  )
   const engine = new DockerEngine({ logger })
   const { image, runtime } = config.code_execution
   const checks: Check[] = []
   try {
     const info = await engine.info()
-    checks.push({ name: 'engine', ok: true, detail: `Docker ${info.serverVersion} at ${info.endpoint}` })
+    checks.push({
+      name: 'engine',
+      ok: true,
+      detail: `Docker ${info.serverVersion} at ${info.endpoint}`,
+    })
     checks.push({
       name: 'runtime',
       ok: info.runtimes.includes(runtime),
@@ -38,7 +45,8 @@ export async function doctorCommand(command: ParsedCommand): Promise<number> {
   if (command.values.json === true) {
     process.stdout.write(`${JSON.stringify({ healthy, checks })}\n`)
   } else {
-    for (const check of checks) process.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}\n`)
+    for (const check of checks)
+      process.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}\n`)
   }
   return healthy ? EXIT.ok : EXIT.engine
 }

@@ -10,7 +10,10 @@ import { readSource } from '../read-source.js'
 export async function runCommand(command: ParsedCommand): Promise<number> {
   const code = await readSource(command.positionals[0])
   const timeoutSeconds = parseTimeout(command.values.timeout)
-  const { config, logger } = await loadContext(command.values.config, command.values.verbose === true)
+  const { config, logger } = await loadContext(
+    command.values.config,
+    command.values.verbose === true,
+  )
   const sandbox = await Sandbox.create({ config, logger })
   const controller = new AbortController()
   const interrupt = (): void => controller.abort()
@@ -27,7 +30,8 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
     } else {
       process.stdout.write(result.stdout)
       process.stderr.write(result.stderr)
-      if (result.violations.length > 0) process.stderr.write(`${result.violations.map(formatViolation).join('\n')}\n`)
+      if (result.violations.length > 0)
+        process.stderr.write(`${result.violations.map(formatViolation).join('\n')}\n`)
       // A traceback on stderr already says what the message would.
       const explained = result.error !== null && result.error.traceback !== ''
       if (result.message !== null && !explained) process.stderr.write(`${result.message}\n`)
@@ -51,7 +55,9 @@ function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const seconds = Number(value)
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError(`Expected \`--timeout\` to be a positive number of seconds, got \`${value}\``)
+    throw new InvalidArgumentError(
+      `Expected \`--timeout\` to be a positive number of seconds, got \`${value}\``,
+    )
   }
   return seconds
 }

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { configSchema } from '../config/schema.js'
+import { buildContainerSpec, SANDBOX_USER } from './container-spec.js'
+import { LABEL_EXECUTION, LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER } from './labels.js'
+
+const limits = configSchema.parse({}).code_execution.limits
+const spec = buildContainerSpec({
+  image: 'tinyagent-sandbox/python',
+  runtime: 'runc',
+  limits,
+  instanceId: 'inst',
+  owner: 'host/42',
+  executionId: 'exec-1',
+})
+const host = spec.HostConfig ?? {}
+
+describe('buildContainerSpec', () => {
+  it('cuts the container off every network', () => {
+    expect(host.NetworkMode).toBe('none')
+    expect(spec.NetworkDisabled).toBe(true)
+  })
+
+  it('mounts nothing from the host: no binds, mounts, volumes or volumes-from', () => {
+    expect(host.Binds).toBeUndefined()
+    expect(host.Mounts).toBeUndefined()
+    expect(host.VolumesFrom).toBeUndefined()
+    expect(spec.Volumes).toBeUndefined()
+    expect(Object.keys(host.Tmpfs ?? {})).toEqual(['/tmp'])
+  })
+
+  it('makes the root filesystem read-only and /tmp a small noexec tmpfs', () => {
+    expect(host.ReadonlyRootfs).toBe(true)
+    expect(host.Tmpfs?.['/tmp']).toBe('rw,noexec,nosuid,nodev,size=64m,mode=1777')
+  })
+
+  it('runs as the unprivileged user with no capabilities and no privilege gain', () => {
+    expect(spec.User).toBe(SANDBOX_USER)
+    expect(SANDBOX_USER).not.toMatch(/^0[:]|^root/)
+    expect(host.CapDrop).toEqual(['ALL'])
+    expect(host.CapAdd).toBeUndefined()
+    expect(host.SecurityOpt).toEqual(['no-new-privileges'])
+    expect(host.Privileged).toBe(false)
+  })
+
+  it('passes no environment variables of its own', () => {
+    expect(spec.Env).toEqual([])
+  })
+
+  it('applies every limit from the config', () => {
+    expect(host.Memory).toBe(256 * 1_048_576)
+    expect(host.MemorySwap).toBe(host.Memory)
+    expect(host.NanoCpus).toBe(1_000_000_000)
+    expect(host.PidsLimit).toBe(64)
+    expect(host.Ulimits).toEqual([
+      { Name: 'nofile', Soft: 256, Hard: 256 },
+      { Name: 'fsize', Soft: 64 * 1_048_576, Hard: 64 * 1_048_576 },
+      { Name: 'core', Soft: 0, Hard: 0 },
+    ])
+  })
+
+  it('sends code over stdin only, never through the command line', () => {
+    expect(spec.Cmd).toBeUndefined()
+    expect(spec.Entrypoint).toBeUndefined()
+    expect(spec.OpenStdin).toBe(true)
+    expect(spec.StdinOnce).toBe(true)
+    expect(spec.Tty).toBe(false)
+  })
+
+  it('labels the container with its instance, owner and execution', () => {
+    expect(spec.Labels).toEqual({
+      [LABEL_MANAGED]: 'true',
+      [LABEL_INSTANCE]: 'inst',
+      [LABEL_OWNER]: 'host/42',
+      [LABEL_EXECUTION]: 'exec-1',
+    })
+  })
+
+  it('uses the configured runtime and keeps no log file of the output', () => {
+    expect(host.Runtime).toBe('runc')
+    expect(host.LogConfig?.Type).toBe('none')
+    expect(host.AutoRemove).toBe(false)
+  })
+})

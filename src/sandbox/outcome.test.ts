@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { configSchema } from '../config/schema.js'
+import type { ContainerOutcome } from '../engine/container-engine.js'
+import { summarizeOutcome } from './outcome.js'
+
+const context = { timeoutSeconds: 10, limits: configSchema.parse({}).code_execution.limits }
+const okFrame = '\n\x1etinyagent-result {"exitCode": 0, "error": null}\n'
+
+function outcome(overrides: Partial<ContainerOutcome>): ContainerOutcome {
+  return {
+    stopReason: 'exited',
+    exitCode: 0,
+    oomKilled: false,
+    stdout: '',
+    stderr: okFrame,
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    runMs: 100,
+    ...overrides,
+  }
+}
+
+describe('summarizeOutcome', () => {
+  it('reports a clean exit as ok with no message', () => {
+    const summary = summarizeOutcome(outcome({ stdout: 'hi\n' }), context)
+    expect(summary).toEqual({
+      status: 'ok',
+      exitCode: 0,
+      stdout: 'hi\n',
+      stderr: '',
+      truncated: false,
+      error: null,
+      message: null,
+    })
+  })
+
+  it('reports an exception as error with the exception as data', () => {
+    const error = { name: 'KeyError', value: "'a'", traceback: "KeyError: 'a'\n" }
+    const stderr = `KeyError: 'a'\n\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error })}\n`
+    const summary = summarizeOutcome(outcome({ exitCode: 1, stderr }), context)
+    expect(summary.status).toBe('error')
+    expect(summary.error).toEqual(error)
+    expect(summary.message).toBe("KeyError: 'a'")
+  })
+
+  it('reports a timeout with the setting that governs it and no exit code', () => {
+    const summary = summarizeOutcome(
+      outcome({ stopReason: 'timeout', exitCode: 137, stderr: '' }),
+      context,
+    )
+    expect(summary.status).toBe('timeout')
+    expect(summary.exitCode).toBeNull()
+    expect(summary.message).toBe(
+      'Stopped after the 10 s time limit (code_execution.timeout_seconds).',
+    )
+  })
+
+  it('reports an output overflow as output_limit, truncated', () => {
+    const summary = summarizeOutcome(
+      outcome({ stopReason: 'output_limit', exitCode: 137, stdoutTruncated: true, stderr: '' }),
+      context,
+    )
+    expect(summary.status).toBe('output_limit')
+    expect(summary.truncated).toBe(true)
+    expect(summary.message).toContain('code_execution.limits.output_bytes')
+  })
+
+  it('reports an OOM kill, or a MemoryError, as memory_limit', () => {
+    const killed = summarizeOutcome(
+      outcome({ exitCode: 137, oomKilled: true, stderr: '' }),
+      context,
+    )
+    expect(killed.status).toBe('memory_limit')
+    expect(killed.message).toBe(
+      'Ran out of memory: the limit is 256 MB (code_execution.limits.memory_mb).',
+    )
+    const error = { name: 'MemoryError', value: '', traceback: 'MemoryError\n' }
+    const raised = summarizeOutcome(
+      outcome({
+        exitCode: 1,
+        stderr: `\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error })}\n`,
+      }),
+      context,
+    )
+    expect(raised.status).toBe('memory_limit')
+  })
+
+  it('reports a non-zero exit without an exception as error with the code', () => {
+    const summary = summarizeOutcome(outcome({ exitCode: 3, stderr: '' }), context)
+    expect(summary).toMatchObject({
+      status: 'error',
+      exitCode: 3,
+      message: 'The code exited with code 3.',
+    })
+  })
+
+  it('prefers the timeout over an OOM kill seen at the same time', () => {
+    const summary = summarizeOutcome(
+      outcome({ stopReason: 'timeout', oomKilled: true, stderr: '' }),
+      context,
+    )
+    expect(summary.status).toBe('timeout')
+  })
+})

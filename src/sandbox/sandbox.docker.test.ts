@@ -1,0 +1,219 @@
+import { describe, expect } from 'vitest'
+import { containersOf } from '../../test/support/managed-containers.js'
+import { sandboxTest as test } from '../../test/support/sandbox-fixture.js'
+
+describe('Sandbox.execute on the real engine', () => {
+  test('runs code and returns its stdout and stderr separately', async ({ sandbox, engine }) => {
+    const result = await sandbox.execute({
+      code: 'import sys\nprint("out")\nprint("err", file=sys.stderr)',
+    })
+    expect(result).toMatchObject({
+      status: 'ok',
+      exitCode: 0,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      truncated: false,
+      violations: [],
+      error: null,
+      message: null,
+    })
+    expect(result.id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(result.durationMs).toBeGreaterThan(0)
+    expect(engine.runs).toBe(1)
+  })
+
+  test('runs numpy and pandas from the image', async ({ sandbox }) => {
+    const code = 'import numpy as np, pandas as pd\nprint(int(pd.Series(np.arange(5)).sum()))'
+    const result = await sandbox.execute({ code })
+    expect(result.status).toBe('ok')
+    expect(result.stdout).toBe('10\n')
+  })
+
+  test('returns a Python exception as data, with line numbers in the user code', async ({
+    sandbox,
+  }) => {
+    const result = await sandbox.execute({ code: 'def f():\n    return 1 / 0\n\nf()\n' })
+    expect(result.status).toBe('error')
+    expect(result.exitCode).toBe(1)
+    expect(result.error?.name).toBe('ZeroDivisionError')
+    expect(result.error?.value).toBe('division by zero')
+    expect(result.error?.traceback).toContain('File "<sandbox>", line 4, in <module>')
+    expect(result.error?.traceback).toContain('File "<sandbox>", line 2, in f')
+    expect(result.error?.traceback).not.toContain('runner.py')
+    expect(result.stderr).toContain('ZeroDivisionError: division by zero')
+    expect(result.stderr).not.toContain('tinyagent-result')
+    expect(result.message).toBe('ZeroDivisionError: division by zero')
+  })
+
+  test('passes the exit code of sys.exit through', async ({ sandbox }) => {
+    const result = await sandbox.execute({ code: 'raise SystemExit(3)' })
+    expect(result).toMatchObject({
+      status: 'error',
+      exitCode: 3,
+      error: null,
+      message: 'The code exited with code 3.',
+    })
+  })
+
+  test('reports a syntax error before any container starts', async ({ sandbox, engine }) => {
+    const result = await sandbox.execute({ code: 'print(1)\ndef broken(:\n    pass\n' })
+    expect(result.status).toBe('error')
+    expect(result.error?.name).toBe('SyntaxError')
+    expect(result.exitCode).toBeNull()
+    expect(engine.runs).toBe(0)
+  })
+
+  test('refuses a policy violation without creating a container', async ({ sandbox, engine }) => {
+    const result = await sandbox.execute({ code: 'import subprocess\nsubprocess.run(["id"])' })
+    expect(result.status).toBe('policy_violation')
+    expect(result.violations.map((v) => v.rule)).toContain('import-not-allowed')
+    expect(result.violations[0]).toMatchObject({ line: 1, column: 1 })
+    expect(result.message).toContain('import-not-allowed at 1:1')
+    expect(engine.runs).toBe(0)
+  })
+
+  test('kills the container when the timeout passes and returns within timeout + 1 s', async ({
+    sandbox,
+  }) => {
+    const started = performance.now()
+    const result = await sandbox.execute({
+      code: 'import time\nprint("start")\ntime.sleep(60)',
+      timeoutSeconds: 2,
+    })
+    const elapsed = performance.now() - started
+    expect(result.status).toBe('timeout')
+    expect(result.exitCode).toBeNull()
+    expect(result.stdout).toBe('start\n')
+    expect(result.message).toBe(
+      'Stopped after the 2 s time limit (code_execution.timeout_seconds).',
+    )
+    // Container start-up is not part of the code's time, so allow for it on top of the second.
+    expect(elapsed).toBeLessThan(2_000 + 1_000 + 1_500)
+  })
+
+  test('reports memory_limit when the code outgrows its memory', async ({ sandbox }) => {
+    const result = await sandbox.execute({
+      code: 'chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024 * 1024))',
+    })
+    expect(result.status).toBe('memory_limit')
+    expect(result.message).toBe(
+      'Ran out of memory: the limit is 256 MB (code_execution.limits.memory_mb).',
+    )
+  })
+
+  test('stops endless output at the cap with output_limit', async ({ sandbox }) => {
+    const result = await sandbox.execute({ code: 'while True:\n    print("x" * 1000)' })
+    expect(result.status).toBe('output_limit')
+    expect(result.truncated).toBe(true)
+    expect(Buffer.byteLength(result.stdout)).toBe(1_048_576)
+  })
+
+  test('removes the container after every outcome', async ({ sandbox }) => {
+    await sandbox.execute({ code: 'print(1)' })
+    await sandbox.execute({ code: '1/0' })
+    await sandbox.execute({ code: 'import time\ntime.sleep(30)', timeoutSeconds: 1 })
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
+  })
+
+  test('removes the container when the caller aborts mid-run', async ({ sandbox }) => {
+    const controller = new AbortController()
+    const execution = sandbox.execute({
+      code: 'import time\ntime.sleep(30)',
+      signal: controller.signal,
+    })
+    setTimeout(() => controller.abort(), 1_500)
+    await expect(execution).rejects.toMatchObject({ code: 'aborted' })
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
+  })
+})
+
+describe('container hardening, tried from inside', () => {
+  test.scoped({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
+
+  test('cannot reach any network', async ({ sandbox }) => {
+    const code = [
+      'import socket',
+      'for host in ["1.1.1.1", "172.17.0.1", "127.0.0.1"]:',
+      '    s = socket.socket()',
+      '    s.settimeout(2)',
+      '    try:',
+      '        s.connect((host, 80))',
+      '        print(host, "connected")',
+      '    except OSError as e:',
+      '        print(host, type(e).__name__, e.errno)',
+      'print(sorted(n for _, n in socket.if_nameindex()))',
+    ].join('\n')
+    const result = await sandbox.execute({ code })
+    expect(result.status).toBe('ok')
+    expect(result.stdout).not.toContain('connected')
+    expect(result.stdout).toContain('1.1.1.1 OSError 101')
+    expect(result.stdout).toContain("['lo']")
+  })
+
+  test('cannot write to the root filesystem, and /tmp is noexec', async ({ sandbox }) => {
+    const code = [
+      'import os, subprocess',
+      'for path in ["/probe-root", "/usr/probe", "/opt/tinyagent/probe"]:',
+      '    try:',
+      '        open(path, "w").write("x")',
+      '        print(path, "written")',
+      '    except OSError as e:',
+      '        print(path, e.errno)',
+      'open("/tmp/probe.sh", "w").write("#!/bin/sh\\necho ran\\n")',
+      'os.chmod("/tmp/probe.sh", 0o755)',
+      'try:',
+      '    subprocess.run(["/tmp/probe.sh"])',
+      'except PermissionError:',
+      '    print("noexec")',
+    ].join('\n')
+    const result = await sandbox.execute({ code })
+    expect(result.status).toBe('ok')
+    expect(result.stdout).toBe('/probe-root 30\n/usr/probe 30\n/opt/tinyagent/probe 30\nnoexec\n')
+  })
+
+  test('runs as the unprivileged user with no capabilities', async ({ sandbox }) => {
+    const code = [
+      'import os',
+      'print(os.getuid(), os.getgid())',
+      'status = open("/proc/self/status").read()',
+      'print([l.split()[1] for l in status.splitlines() if l.startswith(("CapEff", "NoNewPrivs"))])',
+    ].join('\n')
+    const result = await sandbox.execute({ code })
+    expect(result.stdout).toBe("10001 10001\n['0000000000000000', '1']\n")
+  })
+
+  test('does not see the orchestrator environment', async ({ sandbox }) => {
+    process.env.TINYAGENT_TEST_CANARY = 'canary-secret-7f3a'
+    try {
+      const result = await sandbox.execute({
+        code: 'import os\nprint(sorted(os.environ))\nprint(open("/proc/1/environ").read())',
+      })
+      expect(result.status).toBe('ok')
+      expect(result.stdout).not.toContain('canary-secret-7f3a')
+      expect(result.stdout).not.toContain('TINYAGENT_TEST_CANARY')
+      expect(result.stdout.split('\n')[0]).toBe("['HOME', 'LANG', 'PATH']")
+    } finally {
+      delete process.env.TINYAGENT_TEST_CANARY
+    }
+  })
+
+  test('contains a fork bomb within the pids limit', async ({ sandbox }) => {
+    const code = [
+      'import os',
+      'n = 0',
+      'try:',
+      '    while True:',
+      '        if os.fork() == 0:',
+      '            import time; time.sleep(30); os._exit(0)',
+      '        n += 1',
+      'except OSError as e:',
+      '    print("refused after", n, e.errno)',
+    ].join('\n')
+    const result = await sandbox.execute({ code, timeoutSeconds: 5 })
+    expect(result.stdout).toMatch(/^refused after \d+ 11\n$/)
+    const forked = Number(result.stdout.split(' ')[2])
+    expect(forked).toBeLessThan(64)
+    const next = await sandbox.execute({ code: 'print("still serving")' })
+    expect(next.stdout).toBe('still serving\n')
+  })
+})
