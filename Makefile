@@ -46,3 +46,6 @@ clean:
 
 docs: deps
 	npx tsx scripts/write-config-docs.ts
+
+bench: build image
+	npx tsx bench/cold-start.ts

@@ -22,8 +22,9 @@ export default defineConfig({
           globalSetup: ['test/support/docker-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Two cores: a few container tests at once, not one per file.
+          // Two cores: a few container tests at once, not one per file; after the unit project.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -44,6 +44,15 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
     throw new InvalidArgumentError((error as Error).message)
   }
   const [name = 'help', ...positionals] = parsed.positionals
+  if (
+    parsed.positionals.length === 0 &&
+    parsed.values.help !== true &&
+    Object.keys(parsed.values).length > 0
+  ) {
+    throw new InvalidArgumentError(
+      `Expected a command (${COMMANDS.join(', ')}) before the options.`,
+    )
+  }
   if (name !== 'help' && !(COMMANDS as readonly string[]).includes(name)) {
     throw new InvalidArgumentError(
       `Unknown command \`${name}\`; expected one of: ${COMMANDS.join(', ')}.`,

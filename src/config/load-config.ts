@@ -25,7 +25,7 @@ export function parseConfig(text: string, source = DEFAULT_CONFIG_PATH): Sandbox
       })),
     )
   }
-  const data: unknown = doc.toJS() ?? {}
+  const data = dropEmptySections(doc.toJS() ?? {})
   const result = configSchema.safeParse(data, { reportInput: true })
   if (result.success) return result.data
   const problems = result.error.issues.flatMap((issue) => toProblems(issue, doc, lineCounter))
@@ -43,6 +43,23 @@ export async function loadConfigFile(path = DEFAULT_CONFIG_PATH): Promise<Sandbo
     throw new ConfigError(path, [{ path: '', message: `cannot read the config file: ${reason}` }])
   }
   return parseConfig(text, path)
+}
+
+/** A section whose keys are all commented out reads as null; it means "all defaults". */
+const SECTIONS = new Set([
+  'code_execution',
+  'allowed_operations',
+  'limits',
+  'orchestrator',
+  'logging',
+])
+
+function dropEmptySections(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([key, child]) => !(SECTIONS.has(key) && child === null))
+    .map(([key, child]) => [key, SECTIONS.has(key) ? dropEmptySections(child) : child])
+  return Object.fromEntries(entries)
 }
 
 function toProblems(

@@ -90,11 +90,14 @@ export class DockerEngine implements ContainerEngine {
 
 function describeEndpoint(docker: Docker): string {
   const modem = docker.modem as {
-    socketPath?: string
+    socketPath?: unknown
     host?: string
     port?: number | string
     protocol?: string
   }
-  if (modem.socketPath) return `unix://${modem.socketPath}`
-  return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`
+  // docker-modem keeps the default socket as a lookup function, not a path.
+  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`
+  if (modem.host !== undefined)
+    return `${modem.protocol ?? 'http'}://${modem.host}:${modem.port ?? ''}`
+  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
 }

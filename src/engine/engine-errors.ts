@@ -39,7 +39,7 @@ export function toEngineError(error: unknown, endpoint: string, image?: string):
   if (image !== undefined && failure.statusCode === 404 && /no such image/i.test(detail)) {
     return new ImageMissingError(image)
   }
-  if (/unknown or invalid runtime/i.test(detail)) {
+  if (/unknown (or invalid )?runtime/i.test(detail)) {
     return new EngineUnavailableError(
       `The Docker engine at ${endpoint} does not know this runtime: ${detail}. Register it in /etc/docker/daemon.json or set code_execution.runtime to one that \`tinyagent-sandbox doctor\` lists.`,
       { cause: error },

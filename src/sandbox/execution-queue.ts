@@ -1,5 +1,5 @@
 import PQueue from 'p-queue'
-import { AbortedError, QueueFullError, SandboxError } from '../errors.js'
+import { AbortedError, QueueFullError } from '../errors.js'
 
 export interface ExecutionQueueOptions {
   /** Tasks running at once. */
@@ -9,8 +9,9 @@ export interface ExecutionQueueOptions {
 }
 
 /**
- * A bounded p-queue: it never grows past `concurrency + queueLimit` tasks, and a task
- * cancelled while it waits leaves the queue without running.
+ * A bounded p-queue: it never grows past `concurrency + queueLimit` tasks. A task cancelled
+ * while it waits rejects at once and never runs; a task cancelled while it runs is left to
+ * stop itself (and clean up) before its promise settles.
  */
 export class ExecutionQueue {
   readonly #queue: PQueue
@@ -31,18 +32,27 @@ export class ExecutionQueue {
     return this.#queue.pending
   }
 
-  async add<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw new AbortedError()
+  add<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new AbortedError())
     if (this.#queue.pending >= this.#queue.concurrency && this.#queue.size >= this.#queueLimit) {
-      throw new QueueFullError(this.#queueLimit)
+      return Promise.reject(new QueueFullError(this.#queueLimit))
     }
-    try {
-      return (await this.#queue.add(task, signal === undefined ? {} : { signal })) as T
-    } catch (error) {
-      // p-queue rejects with the signal's reason when a waiting task is cancelled.
-      if (signal?.aborted && !(error instanceof SandboxError)) throw new AbortedError()
-      throw error
-    }
+    // p-queue's own `signal` would also reject a running task's promise before the task has
+    // cleaned up, so cancellation of waiting tasks is handled here instead.
+    let started = false
+    const queued = this.#queue.add(async () => {
+      if (signal?.aborted) throw new AbortedError()
+      started = true
+      return task()
+    }) as Promise<T>
+    if (signal === undefined) return queued
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!started) reject(new AbortedError())
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      queued.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    })
   }
 
   /** Resolves when nothing runs or waits. */

@@ -3,7 +3,11 @@ import { configSchema } from '../config/schema.js'
 import type { ContainerOutcome } from '../engine/container-engine.js'
 import { summarizeOutcome } from './outcome.js'
 
-const context = { timeoutSeconds: 10, limits: configSchema.parse({}).code_execution.limits }
+const context = {
+  timeoutSeconds: 10,
+  configuredTimeoutSeconds: 10,
+  limits: configSchema.parse({}).code_execution.limits,
+}
 const okFrame = '\n\x1etinyagent-result {"exitCode": 0, "error": null}\n'
 
 function outcome(overrides: Partial<ContainerOutcome>): ContainerOutcome {
@@ -52,6 +56,19 @@ describe('summarizeOutcome', () => {
     expect(summary.exitCode).toBeNull()
     expect(summary.message).toBe(
       'Stopped after the 10 s time limit (code_execution.timeout_seconds).',
+    )
+  })
+
+  it('says when the time limit came from the request rather than the config', () => {
+    const summary = summarizeOutcome(
+      outcome({ stopReason: 'timeout', exitCode: 137, stderr: '' }),
+      {
+        ...context,
+        timeoutSeconds: 2,
+      },
+    )
+    expect(summary.message).toBe(
+      'Stopped after the 2 s time limit that the request asked for (code_execution.timeout_seconds allows up to 10 s).',
     )
   })
 

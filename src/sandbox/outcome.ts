@@ -14,7 +14,10 @@ export interface OutcomeSummary {
 }
 
 export interface OutcomeContext {
+  /** The limit this execution ran under. */
   readonly timeoutSeconds: number
+  /** `code_execution.timeout_seconds`; a request may have asked for less. */
+  readonly configuredTimeoutSeconds: number
   readonly limits: LimitsConfig
 }
 
@@ -49,13 +52,15 @@ function messageFor(
   status: ExecutionStatus,
   outcome: ContainerOutcome,
   error: PythonError | null,
-  { timeoutSeconds, limits }: OutcomeContext,
+  { timeoutSeconds, configuredTimeoutSeconds, limits }: OutcomeContext,
 ): string | null {
   switch (status) {
     case 'ok':
       return null
     case 'timeout':
-      return `Stopped after the ${timeoutSeconds} s time limit (code_execution.timeout_seconds).`
+      return timeoutSeconds < configuredTimeoutSeconds
+        ? `Stopped after the ${timeoutSeconds} s time limit that the request asked for (code_execution.timeout_seconds allows up to ${configuredTimeoutSeconds} s).`
+        : `Stopped after the ${timeoutSeconds} s time limit (code_execution.timeout_seconds).`
     case 'output_limit':
       return `Stopped when output passed ${limits.output_bytes} bytes on one stream (code_execution.limits.output_bytes); the output shown is cut there.`
     case 'memory_limit':

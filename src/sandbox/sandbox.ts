@@ -133,6 +133,7 @@ export class Sandbox {
     }
     const summary = summarizeOutcome(outcome, {
       timeoutSeconds: request.timeoutSeconds,
+      configuredTimeoutSeconds: settings.timeout_seconds,
       limits: settings.limits,
     })
     return { id, ...summary, durationMs: 0, violations: [] }
@@ -158,7 +159,7 @@ export class Sandbox {
         this.#logger.warn('removed orphaned containers', { count: removed.length })
     } catch (error) {
       // An engine that is down now is reported per execution, with the fix named.
-      this.#logger.warn('could not reap orphaned containers', { error: String(error) })
+      this.#logger.debug('could not reap orphaned containers', { error: String(error) })
     }
   }
 }

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import Docker from 'dockerode'
 import { LABEL_MANAGED } from '../../src/engine/labels.js'
-import { TEST_IMAGE, TEST_INSTANCE_PREFIX } from './test-config.js'
+import { TEST_IMAGE, testInstancePrefix } from './test-config.js'
 
 const docker = new Docker()
 
@@ -10,12 +11,14 @@ async function leftovers(): Promise<string[]> {
     filters: { label: [`${LABEL_MANAGED}=true`] },
   })
   return containers
-    .filter((c) => (c.Labels['tinyagent-sandbox.instance'] ?? '').startsWith(TEST_INSTANCE_PREFIX))
+    .filter((c) => (c.Labels['tinyagent-sandbox.instance'] ?? '').startsWith(testInstancePrefix()))
     .map((c) => c.Id.slice(0, 12))
 }
 
 /** Fails fast, with the fix, when the engine or image is missing: these tests never skip. */
 export async function setup(): Promise<void> {
+  // Inherited by the test workers: this run's containers get ids no other run shares.
+  process.env.TINYAGENT_TEST_RUN ??= randomUUID().slice(0, 8)
   try {
     await docker.ping()
   } catch (error) {

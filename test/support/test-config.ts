@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { type ConfigInput, configSchema, type SandboxConfig } from '../../src/config/schema.js'
 
 export const TEST_IMAGE = 'tinyagent-sandbox/python'
-/** Test sandboxes use their own instance ids, so the leftover check and reaps never touch anything else. */
-export const TEST_INSTANCE_PREFIX = 'vitest-'
+/**
+ * Test sandboxes use their own instance ids, so the leftover check and reaps never touch
+ * anything else, not even another vitest run's containers (the global setup sets the run id).
+ */
+export function testInstancePrefix(): string {
+  return `vitest-${process.env.TINYAGENT_TEST_RUN ?? 'adhoc'}-`
+}
 
 /** A config for tests: the defaults, a unique instance id, and any overrides. */
 export function testConfig(overrides: ConfigInput = {}): SandboxConfig {
@@ -12,7 +17,7 @@ export function testConfig(overrides: ConfigInput = {}): SandboxConfig {
     ...base,
     orchestrator: {
       ...base.orchestrator,
-      instance_id: `${TEST_INSTANCE_PREFIX}${randomUUID().slice(0, 8)}`,
+      instance_id: `${testInstancePrefix()}${randomUUID().slice(0, 8)}`,
     },
   }
 }
