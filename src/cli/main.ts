@@ -1,29 +1,28 @@
 #!/usr/bin/env node
 import { SandboxError } from '../errors.js'
-import { checkCommand } from './commands/check.js'
-import { doctorCommand } from './commands/doctor.js'
-import { reapCommand } from './commands/reap.js'
-import { runCommand } from './commands/run.js'
 import { EXIT } from './exit-codes.js'
 import { HELP } from './help.js'
 import { type ParsedCommand, parseCommand } from './parse-command.js'
 
-const COMMANDS: Record<string, (command: ParsedCommand) => Promise<number>> = {
-  run: runCommand,
-  check: checkCommand,
-  doctor: doctorCommand,
-  reap: reapCommand,
+type Command = (command: ParsedCommand) => Promise<number>
+
+/** Loaded on demand: `check` and `--help` never pay for dockerode's start-up. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  reap: async () => (await import('./commands/reap.js')).reapCommand,
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
     const command = parseCommand(argv)
-    const handler = COMMANDS[command.name]
-    if (handler === undefined || command.values.help === true) {
+    const load = COMMANDS[command.name]
+    if (load === undefined || command.values.help === true) {
       process.stdout.write(HELP)
       return EXIT.ok
     }
-    return await handler(command)
+    return await (await load())(command)
   } catch (error) {
     return reportError(error)
   }
