@@ -33,6 +33,12 @@ if [ -z "$base" ]; then
 fi
 
 log "Building $tag FROM $base."
-docker build --quiet --build-arg "BASE_IMAGE=$base" \
-  --label "tinyagent-sandbox.source-digest=$digest" -t "$tag" "$context" >/dev/null
+build_log=$(mktemp /tmp/tinyagent-build.XXXXXX.log)
+trap 'rm -f "$build_log"' EXIT
+if ! docker build --build-arg "BASE_IMAGE=$base" \
+  --label "tinyagent-sandbox.source-digest=$digest" -t "$tag" "$context" >"$build_log" 2>&1; then
+  tail -30 "$build_log" >&2
+  log "docker build failed (last lines above)."
+  exit 1
+fi
 log "Built $tag ($(docker image inspect "$tag" --format '{{.Size}}' | awk '{printf "%.0f MB", $1/1e6}'))."

@@ -1,5 +1,8 @@
 """Runs one snippet of untrusted Python read from stdin, then reports how it ended.
 
+Stdin carries one JSON object: {"code": "<python source>"} (more keys may follow, such as
+the runtime policy; unknown keys are ignored so old images keep working with new hosts).
+
 The user's stdout and stderr are theirs. After the code ends, one result frame
 is written as the last line of stderr: RECORD SEPARATOR (0x1e), the marker, and
 a JSON object. The orchestrator strips it and turns it into structured data.
@@ -54,15 +57,19 @@ def run(source):
     return 0, None
 
 
-def main():
+def read_request():
+    """The request from stdin; a malformed one is the host's bug, reported as such."""
     raw = sys.stdin.buffer.read()
     sys.stdin.close()
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        exit_code, error = 1, describe(exc)
-    else:
-        exit_code, error = run(source)
+    request = json.loads(raw.decode("utf-8"))
+    if not isinstance(request, dict) or not isinstance(request.get("code"), str):
+        raise ValueError("runner: stdin must be a JSON object with a string 'code'")
+    return request
+
+
+def main():
+    request = read_request()
+    exit_code, error = run(request["code"])
     if error is not None:
         sys.stderr.write(error["traceback"])
     sys.stdout.flush()

@@ -14,6 +14,7 @@ import { ExecutionQueue } from './execution-queue.js'
 import type { ExecutionResult } from './execution-result.js'
 import { summarizeOutcome } from './outcome.js'
 import { refusedResult } from './refused-result.js'
+import { runnerInput } from './runner-input.js'
 
 export interface SandboxOptions {
   /** Parsed config, or raw input that is validated here. @default all defaults (secure) */
@@ -119,7 +120,7 @@ export class Sandbox {
     try {
       outcome = await this.#engine.run({
         spec,
-        stdin: request.code,
+        stdin: runnerInput(request.code),
         timeoutMs: request.timeoutSeconds * 1_000,
         outputLimitBytes: settings.limits.output_bytes,
         signal,
