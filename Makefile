@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: help deps engine image build run test test-unit lint typecheck docs bench clean
+.PHONY: help deps engine image build run test test-runsc test-unit lint typecheck docs bench clean
 
 help:
 	@echo "make run    install everything, build the image, run examples/quickstart.py in the sandbox"
@@ -31,6 +31,10 @@ run: build image
 
 test: build image
 	npx vitest run $(VITEST_ARGS)
+
+# The container suites again under gVisor (the CLI suite writes its own runc configs).
+test-runsc: build image
+	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts $(VITEST_ARGS)
 
 test-unit: deps
 	npx vitest run --project unit

@@ -441,13 +441,15 @@ describe('tinyagent-sandbox help and reap', () => {
     const result = await cli(['execute', 'x.py'])
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toBe(
-      'tinyagent-sandbox: Unknown command `execute`; expected one of: run, check, doctor, reap.\nRun `tinyagent-sandbox --help` for usage.\n',
+      'tinyagent-sandbox: Unknown command `execute`; expected one of: run, check, doctor, reap, serve, mcp.\nRun `tinyagent-sandbox --help` for usage.\n',
     )
   })
 
   it('reap touches only its own instance', async () => {
     const result = await cli(['reap', '--config', config])
     expect(result.exitCode).toBe(0)
-    expect(result.stdout).toBe(`Removed 0 container(s) of instance \`${instanceId}\`.\n`)
+    expect(result.stdout).toBe(
+      `Removed 0 container(s) and 0 workspace(s) of instance \`${instanceId}\`.\n`,
+    )
   })
 })

@@ -3,16 +3,22 @@ import { EXIT_CODE_HELP } from './exit-codes.js'
 export const HELP = `tinyagent-sandbox: run untrusted Python in ephemeral, network-less containers.
 
 Usage:
-  tinyagent-sandbox run [--json] [--timeout SECONDS] FILE|-   run a script (- reads stdin)
+  tinyagent-sandbox run [--json] [--timeout SECONDS] [--file NAME=PATH]... [--out DIR] FILE|-
+                                                               run a script (- reads stdin)
   tinyagent-sandbox check [--json] FILE|-                      static policy only, no Docker
   tinyagent-sandbox doctor [--json]                            engine, runtime and image checks
   tinyagent-sandbox reap [--all]                               remove containers a crashed run left
                                                                (--all: also this instance's live ones)
+  tinyagent-sandbox serve [--host HOST] [--port PORT]          HTTP API (docs/api.md); SIGTERM drains
+  tinyagent-sandbox mcp                                        MCP server on stdio (docs/mcp.md)
 
 Options:
   --config FILE     configuration (default: ./config.yml if present, else secure defaults)
   --json            one JSON object on stdout
   --timeout S       lower the time limit for this run (never above code_execution.timeout_seconds)
+  --file NAME=PATH  put a host file into /workspace/NAME first (repeatable; needs file_operations)
+  --out DIR         write the workspace files the code created or changed into DIR
+  --host, --port    where serve listens (default: server.host and server.port, 127.0.0.1:8080)
   -v, --verbose     log at logging.level from the config (default: warnings only)
   -h, --help        this text
 

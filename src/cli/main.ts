@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   check: async () => (await import('./commands/check.js')).checkCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   reap: async () => (await import('./commands/reap.js')).reapCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  mcp: async () => (await import('./commands/mcp.js')).mcpCommand,
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -8,33 +8,51 @@ export interface ParsedCommand {
     readonly config?: string
     readonly json?: boolean
     readonly timeout?: string
+    readonly file?: readonly string[]
+    readonly out?: string
     readonly all?: boolean
+    readonly host?: string
+    readonly port?: string
     readonly verbose?: boolean
     readonly help?: boolean
   }
 }
 
-const COMMANDS = ['run', 'check', 'doctor', 'reap'] as const
+const COMMANDS = ['run', 'check', 'doctor', 'reap', 'serve', 'mcp'] as const
 
 const OPTIONS = {
   config: { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string' },
+  file: { type: 'string', multiple: true },
+  out: { type: 'string' },
   all: { type: 'boolean' },
+  host: { type: 'string' },
+  port: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 /** Which options each command accepts; anything else is a usage error, not silently ignored. */
 const ACCEPTS: Record<string, readonly string[]> = {
-  run: ['config', 'json', 'timeout', 'verbose', 'help'],
+  run: ['config', 'json', 'timeout', 'file', 'out', 'verbose', 'help'],
   check: ['config', 'json', 'verbose', 'help'],
   doctor: ['config', 'json', 'verbose', 'help'],
   reap: ['config', 'all', 'verbose', 'help'],
+  serve: ['config', 'host', 'port', 'verbose', 'help'],
+  mcp: ['config', 'verbose', 'help'],
   help: ['help'],
 }
 
-const POSITIONALS: Record<string, number> = { run: 1, check: 1, doctor: 0, reap: 0, help: 0 }
+const POSITIONALS: Record<string, number> = {
+  run: 1,
+  check: 1,
+  doctor: 0,
+  reap: 0,
+  serve: 0,
+  mcp: 0,
+  help: 0,
+}
 
 export function parseCommand(argv: readonly string[]): ParsedCommand {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>

@@ -22,11 +22,24 @@ const DEFAULTS: SandboxConfig = {
       output_bytes: 1_048_576,
       tmpfs_mb: 64,
       open_files: 256,
+      workspace_mb: 64,
+      returned_file_bytes: 10_485_760,
+      returned_total_bytes: 20_971_520,
+      returned_files: 100,
     },
     image: 'tinyagent-sandbox/python',
     runtime: 'runc',
+    mounts: [],
   },
   orchestrator: { instance_id: 'default', concurrency: 4, queue_limit: 100 },
+  server: {
+    host: '127.0.0.1',
+    port: 8080,
+    body_limit_bytes: 2_097_152,
+    rate_limit_per_minute: 120,
+    concurrency_per_key: 8,
+    shutdown_grace_seconds: 10,
+  },
   logging: { level: 'info' },
 }
 
@@ -147,13 +160,13 @@ describe('parseConfig: refusals', () => {
     expect(error.problems).toStrictEqual([
       {
         path: 'bogus',
-        message: 'unknown key; expected one of: code_execution, orchestrator, logging',
+        message: 'unknown key; expected one of: code_execution, orchestrator, server, logging',
         line: 2,
         column: 1,
       },
     ])
     expect(error.message).toBe(
-      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, logging',
+      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, server, logging',
     )
   })
 
@@ -162,7 +175,7 @@ describe('parseConfig: refusals', () => {
       {
         path: 'code_execution.limits.memory',
         message:
-          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files',
+          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files',
         line: 3,
         column: 5,
       },
@@ -187,7 +200,7 @@ describe('parseConfig: refusals', () => {
       {
         path: 'code_execution.limits.memroy_mb',
         message:
-          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files',
+          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files',
         line: 1,
         column: 27,
       },
@@ -201,7 +214,7 @@ describe('parseConfig: refusals', () => {
       {
         path: 'code_execution.__proto__',
         message:
-          'unknown key; expected one of: allow_dangerous_operations, allowed_operations, timeout_seconds, limits, image, runtime',
+          'unknown key; expected one of: allow_dangerous_operations, allowed_operations, timeout_seconds, limits, image, runtime, mounts, workspace_root',
         line: 2,
         column: 3,
       },
@@ -397,7 +410,7 @@ describe('parseConfig: refusals', () => {
       '  test.yml:2:31: code_execution.allow_dangerous_operations: expected a boolean, got the string "true" (write true or false without quotes)',
       '  test.yml:3:20: code_execution.timeout_seconds: expected a value > 0, got number -1',
       '  test.yml:5:10: logging.level: expected one of "error", "warn", "info", "debug", got the string "loud"',
-      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, logging',
+      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, server, logging',
     ])
   })
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { unsafeSourceReason, unsafeTargetReason } from './mount-safety.js'
 
 /**
  * The single source of truth for config.yml: the types, the defaults and
@@ -34,6 +35,50 @@ const allowedOperations = z
       ),
   })
   .describe('Seed: finer-grained permissions, used while `allow_dangerous_operations` is false.')
+
+const mount = z.strictObject({
+  source: z.string().min(1).describe('Host path (symlinks are resolved before the safety checks).'),
+  target: z.string().min(1).describe('Path inside the container, under /mnt/.'),
+  read_only: z.boolean().default(true).describe('Mount read-only unless set to false.'),
+})
+
+const mounts = z
+  .array(mount)
+  .max(16)
+  .default([])
+  .superRefine((list, ctx) => {
+    const targets = new Set<string>()
+    list.forEach((entry, index) => {
+      const source = unsafeSourceReason(entry.source)
+      if (source !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'source'],
+          message: source,
+          input: entry.source,
+        })
+      const target = unsafeTargetReason(entry.target)
+      if (target !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'target'],
+          message: target,
+          input: entry.target,
+        })
+      if (targets.has(entry.target)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'target'],
+          message: 'expected each target once',
+          input: entry.target,
+        })
+      }
+      targets.add(entry.target)
+    })
+  })
+  .describe(
+    'Host directories to mount, each `{source, target, read_only}`; applied only when file operations are effective. Sensitive host paths, the engine socket and targets outside /mnt/ are refused at load.',
+  )
 
 const limits = z
   .strictObject({
@@ -77,6 +122,34 @@ const limits = z
       .max(65_536)
       .default(256)
       .describe('Open file descriptors per process.'),
+    workspace_mb: z
+      .int()
+      .min(1)
+      .max(16_384)
+      .default(64)
+      .describe(
+        'Size of /workspace in MiB when file operations are effective; a full workspace is an `error` with a clear message.',
+      ),
+    returned_file_bytes: z
+      .int()
+      .min(0)
+      .max(256 * 1_048_576)
+      .default(10 * 1_048_576)
+      .describe(
+        'Largest content returned for one workspace file; longer files come back cut, with `truncated: true`.',
+      ),
+    returned_total_bytes: z
+      .int()
+      .min(0)
+      .max(1_024 * 1_048_576)
+      .default(20 * 1_048_576)
+      .describe('Total content returned for all workspace files of one execution.'),
+    returned_files: z
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(100)
+      .describe('Most workspace files returned; past it the result says `filesTruncated: true`.'),
   })
   .describe('Resource limits applied to every container.')
 
@@ -105,9 +178,22 @@ const codeExecution = z
       .describe('Local image tag, built by `make image`; never pulled.'),
     runtime: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a runtime name such as `runc` or `runsc`')
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'expected a runtime name such as `runc`, `runsc` or `auto`',
+      )
       .default('runc')
-      .describe('OCI runtime registered with the engine: `runc`, or `runsc` for gVisor.'),
+      .describe(
+        'OCI runtime registered with the engine: `runc`, `runsc` (gVisor, a user-space kernel), or `auto` (runsc when the engine has it, else runc).',
+      ),
+    mounts,
+    workspace_root: z
+      .string()
+      .startsWith('/', 'expected an absolute host path')
+      .optional()
+      .describe(
+        'Host directory under which per-execution workspaces are created (default: the system temp directory + /tinyagent-sandbox). Each workspace is a size-limited tmpfs when the orchestrator runs as root.',
+      ),
   })
   .describe("Seed: how submitted code is checked and run (tinyAgent's `anon_coder`).")
 
@@ -133,6 +219,61 @@ const orchestrator = z
   })
   .describe('How executions are scheduled.')
 
+const server = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe(
+        'Address `serve` binds to (`--host`). Any address other than loopback needs API keys, or the server refuses to start.',
+      ),
+    port: z
+      .int()
+      .min(0)
+      .max(65_535)
+      .default(8080)
+      .describe('TCP port `serve` listens on (`--port`); 0 picks a free one.'),
+    api_key_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'File of API keys, one per line (`#` starts a comment), added to those in the env var `TINYAGENT_SANDBOX_API_KEYS`. With any key set, requests need `Authorization: Bearer KEY`.',
+      ),
+    body_limit_bytes: z
+      .int()
+      .min(1_024)
+      .max(256 * 1_048_576)
+      .default(2 * 1_048_576)
+      .describe('Largest request body; a bigger one gets 413 `payload_too_large`.'),
+    rate_limit_per_minute: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(120)
+      .describe(
+        'Executions each API key (or, without keys, all clients together) may start per minute; past it, 429 `rate_limited`.',
+      ),
+    concurrency_per_key: z
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(8)
+      .describe(
+        'Executions one API key may have running or queued at once; past it, 429 `quota_exceeded`.',
+      ),
+    shutdown_grace_seconds: z
+      .number()
+      .min(0)
+      .max(3_600)
+      .default(10)
+      .describe(
+        'On SIGTERM or SIGINT, how long in-flight executions may finish before they are cancelled.',
+      ),
+  })
+  .describe('The HTTP API (`tinyagent-sandbox serve`).')
+
 const logging = z
   .strictObject({
     level: z
@@ -147,10 +288,12 @@ const logging = z
 export const configSchema = z.strictObject({
   code_execution: codeExecution.prefault({}),
   orchestrator: orchestrator.prefault({}),
+  server: server.prefault({}),
   logging: logging.prefault({}),
 })
 
 export type SandboxConfig = z.infer<typeof configSchema>
 export type CodeExecutionConfig = SandboxConfig['code_execution']
 export type LimitsConfig = CodeExecutionConfig['limits']
+export type ServerConfig = SandboxConfig['server']
 export type ConfigInput = z.input<typeof configSchema>

@@ -3,6 +3,9 @@ import type { ContainerCreateOptions } from 'dockerode'
 /** Why a container stopped: on its own, or because we killed it. */
 export type StopReason = 'exited' | 'timeout' | 'output_limit' | 'aborted'
 
+/** Receives output as the container writes it (within the output limit), e.g. to stream it. */
+export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => void
+
 export interface RunRequest {
   readonly spec: ContainerCreateOptions
   /** Written to the container's stdin, then closed. */
@@ -12,6 +15,7 @@ export interface RunRequest {
   /** Cap on each of stdout and stderr; past it the container is killed. */
   readonly outputLimitBytes: number
   readonly signal?: AbortSignal | undefined
+  readonly onOutput?: OutputListener | undefined
 }
 
 export interface ContainerOutcome {

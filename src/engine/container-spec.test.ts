@@ -53,7 +53,7 @@ describe('buildContainerSpec', () => {
     expect(host.PidsLimit).toBe(64)
     expect(host.Ulimits).toEqual([
       { Name: 'nofile', Soft: 256, Hard: 256 },
-      { Name: 'fsize', Soft: 64 * 1_048_576, Hard: 64 * 1_048_576 },
+      { Name: 'fsize', Soft: 65 * 1_048_576, Hard: 65 * 1_048_576 },
       { Name: 'core', Soft: 0, Hard: 0 },
     ])
   })
@@ -79,5 +79,40 @@ describe('buildContainerSpec', () => {
     expect(host.Runtime).toBe('runc')
     expect(host.LogConfig?.Type).toBe('none')
     expect(host.AutoRemove).toBe(false)
+  })
+})
+
+describe('buildContainerSpec with a file access grant', () => {
+  const granted = buildContainerSpec({
+    image: 'tinyagent-sandbox/python',
+    runtime: 'runsc',
+    limits: { ...limits, workspace_mb: 128 },
+    instanceId: 'inst',
+    owner: 'host/42',
+    executionId: 'exec-2',
+    fileAccess: {
+      workspaceDir: '/var/tmp/ws/exec-2',
+      mounts: [{ source: '/srv/data', target: '/mnt/data', readOnly: true }],
+    },
+  })
+
+  it('binds the workspace read-write at /workspace, the working directory, and the mounts as granted', () => {
+    expect(granted.WorkingDir).toBe('/workspace')
+    expect(granted.HostConfig?.Mounts).toEqual([
+      { Type: 'bind', Source: '/var/tmp/ws/exec-2', Target: '/workspace', ReadOnly: false },
+      { Type: 'bind', Source: '/srv/data', Target: '/mnt/data', ReadOnly: true },
+    ])
+    expect(granted.HostConfig?.Binds).toBeUndefined()
+  })
+
+  it('lets a file grow past the larger of /tmp and /workspace, so a full disk reads as ENOSPC', () => {
+    expect(granted.HostConfig?.Ulimits?.find((u) => u.Name === 'fsize')?.Hard).toBe(129 * 1_048_576)
+  })
+
+  it('keeps every other hardening setting', () => {
+    expect(granted.HostConfig?.Runtime).toBe('runsc')
+    expect(granted.HostConfig?.ReadonlyRootfs).toBe(true)
+    expect(granted.HostConfig?.NetworkMode).toBe('none')
+    expect(granted.HostConfig?.CapDrop).toEqual(['ALL'])
   })
 })

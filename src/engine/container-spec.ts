@@ -1,9 +1,23 @@
-import type { ContainerCreateOptions } from 'dockerode'
+import type { ContainerCreateOptions, MountSettings } from 'dockerode'
 import type { LimitsConfig } from '../config/schema.js'
 import { labelsFor } from './labels.js'
 
 /** The unprivileged uid:gid the image creates; set again here so no image can widen it. */
 export const SANDBOX_USER = '10001:10001'
+
+/** Mounts for one execution. Only `grantFileAccess()` creates one, and only when file operations are effective. */
+export interface FileAccessGrant {
+  /** This execution's fresh host directory, mounted read-write at /workspace. */
+  readonly workspaceDir: string
+  /** Configured host mounts, sources already resolved. */
+  readonly mounts: readonly {
+    readonly source: string
+    readonly target: string
+    readonly readOnly: boolean
+  }[]
+}
+
+export const WORKSPACE_PATH = '/workspace'
 
 export interface ContainerSpecInput {
   readonly image: string
@@ -13,24 +27,34 @@ export interface ContainerSpecInput {
   /** The creating process, see `currentOwner()`. */
   readonly owner: string
   readonly executionId: string
+  /** Without it the container has no mount of any kind. */
+  readonly fileAccess?: FileAccessGrant | undefined
 }
 
 const MIB = 1_048_576
 
 /**
  * The whole hardening of a sandbox container, in one pure function so it can be read on
- * one screen and unit-tested without Docker. There are no mounts of any kind: nothing from
- * the host is visible inside; only a size-limited tmpfs at /tmp is writable.
+ * one screen and unit-tested without Docker. Without a FileAccessGrant there is no mount of
+ * any kind: nothing from the host is visible inside; only a size-limited tmpfs at /tmp is
+ * writable.
  */
 export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOptions {
   const { limits } = input
   const memory = limits.memory_mb * MIB
-  const fileSize = limits.tmpfs_mb * MIB
+  // The largest file a process may write: a little past the largest writable place it has,
+  // so that filling a tmpfs reads as "no space left" rather than "file too large".
+  const fileSize =
+    ((input.fileAccess === undefined
+      ? limits.tmpfs_mb
+      : Math.max(limits.tmpfs_mb, limits.workspace_mb)) +
+      1) *
+    MIB
   return {
     Image: input.image,
     User: SANDBOX_USER,
     Env: [], // the image's minimal PATH/LANG only; nothing of the host's environment
-    WorkingDir: '/tmp',
+    WorkingDir: input.fileAccess === undefined ? '/tmp' : WORKSPACE_PATH,
     Hostname: 'sandbox',
     NetworkDisabled: true,
     Labels: labelsFor(input.instanceId, input.owner, input.executionId),
@@ -64,6 +88,21 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       // Output reaches us over the attach stream only; no log file grows on the host.
       LogConfig: { Type: 'none', Config: {} },
       AutoRemove: false, // we remove it ourselves, after reading its exit state
+      ...(input.fileAccess === undefined ? {} : { Mounts: mountsFor(input.fileAccess) }),
     },
   }
+}
+
+function mountsFor(grant: FileAccessGrant): MountSettings[] {
+  return [
+    { Type: 'bind', Source: grant.workspaceDir, Target: WORKSPACE_PATH, ReadOnly: false },
+    ...grant.mounts.map(
+      (mount): MountSettings => ({
+        Type: 'bind',
+        Source: mount.source,
+        Target: mount.target,
+        ReadOnly: mount.readOnly,
+      }),
+    ),
+  ]
 }

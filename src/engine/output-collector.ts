@@ -13,6 +13,8 @@ export class OutputCollector {
   constructor(
     private readonly limitBytes: number,
     onOverflow: () => void,
+    /** Called with each piece that is kept, as it arrives. */
+    private readonly onKept?: (chunk: Buffer) => void,
   ) {
     this.writable = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
@@ -36,10 +38,12 @@ export class OutputCollector {
     if (chunk.length <= room) {
       this.#chunks.push(chunk)
       this.#size += chunk.length
+      this.onKept?.(chunk)
       return
     }
     this.#chunks.push(chunk.subarray(0, room))
     this.#size += room
+    if (room > 0) this.onKept?.(chunk.subarray(0, room))
     this.#truncated = true
     onOverflow()
   }

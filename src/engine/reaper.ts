@@ -33,7 +33,8 @@ function isOrphan(container: ManagedContainer, isAlive: (pid: number) => boolean
   return !Number.isInteger(pid) || !isAlive(pid)
 }
 
-function processIsAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (EPERM: it exists, owned by another user). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -37,8 +37,17 @@ async function drive(container: Docker.Container, request: RunRequest): Promise<
       // Already exited: nothing to stop.
     })
   }
-  const stdout = new OutputCollector(request.outputLimitBytes, () => stop('output_limit'))
-  const stderr = new OutputCollector(request.outputLimitBytes, () => stop('output_limit'))
+  const { onOutput } = request
+  const stdout = new OutputCollector(
+    request.outputLimitBytes,
+    () => stop('output_limit'),
+    onOutput && ((c) => onOutput('stdout', c)),
+  )
+  const stderr = new OutputCollector(
+    request.outputLimitBytes,
+    () => stop('output_limit'),
+    onOutput && ((c) => onOutput('stderr', c)),
+  )
 
   const stream = (await container.attach({
     stream: true,

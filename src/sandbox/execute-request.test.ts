@@ -1,35 +1,138 @@
 import { describe, expect, it } from 'vitest'
+import { configSchema } from '../config/schema.js'
 import { InvalidArgumentError } from '../errors.js'
 import { MAX_CODE_BYTES, validateRequest } from './execute-request.js'
 
+const settings = configSchema.parse({}).code_execution
+const withFiles = configSchema.parse({
+  code_execution: { allowed_operations: { file_operations: true } },
+}).code_execution
+
 describe('validateRequest', () => {
-  it('takes the configured timeout when none is asked for', () => {
-    expect(validateRequest({ code: 'print(1)' }, 10)).toEqual({
+  it('takes the configured timeout and limits when none are asked for', () => {
+    expect(validateRequest({ code: 'print(1)' }, settings)).toEqual({
       code: 'print(1)',
       timeoutSeconds: 10,
+      limits: settings.limits,
+      files: [],
     })
   })
 
-  it('accepts a lower timeout', () => {
-    expect(validateRequest({ code: '', timeoutSeconds: 2.5 }, 10).timeoutSeconds).toBe(2.5)
+  it('accepts a lower timeout and lower limits', () => {
+    const request = validateRequest(
+      { code: '', timeoutSeconds: 2.5, limits: { memory_mb: 64, pids: 16 } },
+      settings,
+    )
+    expect(request.timeoutSeconds).toBe(2.5)
+    expect(request.limits).toEqual({ ...settings.limits, memory_mb: 64, pids: 16 })
   })
 
   it('refuses a timeout above the configured one, naming the setting', () => {
-    expect(() => validateRequest({ code: '', timeoutSeconds: 30 }, 10)).toThrow(
+    expect(() => validateRequest({ code: '', timeoutSeconds: 30 }, settings)).toThrow(
       'Expected `timeoutSeconds` to be at most 10 (code_execution.timeout_seconds), got 30',
     )
   })
 
+  it('refuses a limit above the configured one, naming the setting', () => {
+    expect(() => validateRequest({ code: '', limits: { memory_mb: 512 } }, settings)).toThrow(
+      'Expected `limits.memory_mb` to be at most 256 (code_execution.limits.memory_mb), got 512',
+    )
+  })
+
   it('refuses missing code, wrong types and unknown fields, naming the field', () => {
-    expect(() => validateRequest({}, 10)).toThrow(/`code`/)
-    expect(() => validateRequest({ code: 1 }, 10)).toThrow(/`code`/)
-    expect(() => validateRequest({ code: '', timeoutSeconds: -1 }, 10)).toThrow(/`timeoutSeconds`/)
-    expect(() => validateRequest({ code: '', memory: 1 }, 10)).toThrow(InvalidArgumentError)
+    expect(() => validateRequest({}, settings)).toThrow(/`code`/)
+    expect(() => validateRequest({ code: 1 }, settings)).toThrow(/`code`/)
+    expect(() => validateRequest({ code: '', timeoutSeconds: -1 }, settings)).toThrow(
+      /`timeoutSeconds`/,
+    )
+    expect(() => validateRequest({ code: '', limits: { memory: 1 } }, settings)).toThrow(/`limits`/)
+    expect(() => validateRequest({ code: '', files: [{ name: 'a' }] }, settings)).toThrow(
+      'Invalid `files[0].content`',
+    )
+    expect(() => validateRequest({ code: '', memory: 1 }, settings)).toThrow(InvalidArgumentError)
   })
 
   it('refuses code over the size cap before parsing it', () => {
-    expect(() => validateRequest({ code: 'x'.repeat(MAX_CODE_BYTES + 1) }, 10)).toThrow(
+    expect(() => validateRequest({ code: 'x'.repeat(MAX_CODE_BYTES + 1) }, settings)).toThrow(
       `Expected \`code\` to be at most ${MAX_CODE_BYTES} bytes, got ${MAX_CODE_BYTES + 1}`,
+    )
+  })
+})
+
+describe('validateRequest: input files', () => {
+  it('decodes text and base64 content', () => {
+    const request = validateRequest(
+      {
+        code: '',
+        files: [
+          { name: 'a.txt', content: 'héllo' },
+          {
+            name: 'data/b.bin',
+            content: Buffer.from([0, 255]).toString('base64'),
+            encoding: 'base64',
+          },
+        ],
+      },
+      withFiles,
+    )
+    expect(request.files).toEqual([
+      { name: 'a.txt', content: Buffer.from('héllo') },
+      { name: 'data/b.bin', content: Buffer.from([0, 255]) },
+    ])
+  })
+
+  it('refuses files when file operations are off, naming the setting', () => {
+    expect(() =>
+      validateRequest({ code: '', files: [{ name: 'a', content: '' }] }, settings),
+    ).toThrow(
+      'Input files need file access: set code_execution.allowed_operations.file_operations to true.',
+    )
+  })
+
+  it.each([
+    ['/etc/passwd', 'expected a relative path, got an absolute one'],
+    ['../escape', 'expected no `.` or `..` segments'],
+    ['a/../../b', 'expected no `.` or `..` segments'],
+    ['a//b', 'expected no empty path segments'],
+    ['dir/', 'expected no empty path segments'],
+    ['', 'expected a non-empty name'],
+    ['a\\b', 'expected no control characters or backslashes'],
+    ['nul\u0000byte', 'expected no control characters or backslashes'],
+  ])('refuses the unsafe name %j', (name, reason) => {
+    expect(() => validateRequest({ code: '', files: [{ name, content: 'x' }] }, withFiles)).toThrow(
+      `Invalid \`files[0].name\` ${JSON.stringify(name)}: ${reason}`,
+    )
+  })
+
+  it('refuses a name given twice, and a file that is also a directory', () => {
+    const twice = [
+      { name: 'a', content: '' },
+      { name: 'a', content: '' },
+    ]
+    expect(() => validateRequest({ code: '', files: twice }, withFiles)).toThrow(
+      '"a" is given twice',
+    )
+    const clash = [
+      { name: 'a', content: '' },
+      { name: 'a/b', content: '' },
+    ]
+    expect(() => validateRequest({ code: '', files: clash }, withFiles)).toThrow(
+      '"a" is both a file and the directory of "a/b"',
+    )
+  })
+
+  it('refuses malformed base64 and input larger than the workspace', () => {
+    expect(() =>
+      validateRequest(
+        { code: '', files: [{ name: 'a', content: 'not base64!', encoding: 'base64' }] },
+        withFiles,
+      ),
+    ).toThrow('Invalid `files[0].content`: expected base64')
+    const big = [{ name: 'big', content: 'x'.repeat(2 * 1_048_576) }]
+    expect(() =>
+      validateRequest({ code: '', files: big, limits: { workspace_mb: 1 } }, withFiles),
+    ).toThrow(
+      'Expected `files` to be at most 1048576 (code_execution.limits.workspace_mb (in bytes)), got 2097152',
     )
   })
 })

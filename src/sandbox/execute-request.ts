@@ -1,8 +1,36 @@
 import { z } from 'zod'
+import type { CodeExecutionConfig, LimitsConfig } from '../config/schema.js'
+import type { OutputListener } from '../engine/container-engine.js'
 import { InvalidArgumentError } from '../errors.js'
+import { assertSafeNames } from '../workspace/file-name.js'
+import type { InputFile } from '../workspace/workspace-files.js'
+import { fileAccessEffective } from './file-access.js'
 
 /** Largest accepted source; bigger input is refused before any parsing. */
 export const MAX_CODE_BYTES = 1_048_576
+/** Most input files one request may carry. */
+export const MAX_INPUT_FILES = 1_000
+
+const LIMIT_KEYS = [
+  'memory_mb',
+  'cpus',
+  'pids',
+  'output_bytes',
+  'tmpfs_mb',
+  'open_files',
+  'workspace_mb',
+  'returned_file_bytes',
+  'returned_total_bytes',
+  'returned_files',
+] as const satisfies readonly (keyof LimitsConfig)[]
+
+const inputFileSchema = z.strictObject({
+  /** Relative path inside /workspace, e.g. `data/input.csv`. */
+  name: z.string(),
+  content: z.string(),
+  /** How `content` is written: UTF-8 text, or base64 for bytes. @default 'utf8' */
+  encoding: z.enum(['utf8', 'base64']).optional(),
+})
 
 /** What a caller may send. Requests can only tighten the configured limits, never loosen them. */
 export const executeRequestSchema = z.strictObject({
@@ -10,40 +38,116 @@ export const executeRequestSchema = z.strictObject({
   code: z.string(),
   /** Lower wall-clock limit for this execution; at most `code_execution.timeout_seconds`. */
   timeoutSeconds: z.number().positive().optional(),
+  /** Lower limits for this execution, keyed as in `code_execution.limits`; each at most the configured value. */
+  limits: z
+    .strictObject(
+      Object.fromEntries(LIMIT_KEYS.map((key) => [key, z.number().nonnegative().optional()])) as {
+        [K in (typeof LIMIT_KEYS)[number]]: z.ZodOptional<z.ZodNumber>
+      },
+    )
+    .optional(),
+  /** Files written into /workspace before the code runs; needs file operations. */
+  files: z.array(inputFileSchema).max(MAX_INPUT_FILES).optional(),
 })
 
-export type ExecuteRequestFields = z.infer<typeof executeRequestSchema>
+export type ExecuteRequestFields = z.input<typeof executeRequestSchema>
 
 export interface ExecuteRequest extends ExecuteRequestFields {
   /** Cancels the execution: it leaves the queue, or its container is killed and removed. */
   readonly signal?: AbortSignal | undefined
+  /** Receives stdout and stderr chunks as the code writes them (the runner's own frame included). */
+  readonly onOutput?: OutputListener | undefined
 }
 
 export interface ValidatedRequest {
   readonly code: string
   readonly timeoutSeconds: number
+  /** The configured limits, lowered where the request asked. */
+  readonly limits: LimitsConfig
+  readonly files: readonly InputFile[]
 }
 
-/** Checks a request against the schema and the configured ceiling, with one message shape. */
-export function validateRequest(request: unknown, maxTimeoutSeconds: number): ValidatedRequest {
-  const { signal: _signal, ...fields } = (request ?? {}) as ExecuteRequest
+/** Checks a request against the schema and the configured ceilings, with one message shape. */
+export function validateRequest(request: unknown, settings: CodeExecutionConfig): ValidatedRequest {
+  const { signal: _signal, onOutput: _onOutput, ...fields } = (request ?? {}) as ExecuteRequest
   const parsed = executeRequestSchema.safeParse(fields)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    const field = issue?.path.join('.') || 'request'
-    throw new InvalidArgumentError(`Invalid \`${field}\`: ${issue?.message ?? 'invalid request'}`)
+    const field = issue?.path
+      .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+      .join('')
+      .slice(1)
+    throw new InvalidArgumentError(
+      `Invalid \`${field || 'request'}\`: ${issue?.message ?? 'invalid request'}`,
+    )
   }
-  const { code, timeoutSeconds = maxTimeoutSeconds } = parsed.data
+  const { code, timeoutSeconds = settings.timeout_seconds } = parsed.data
   const size = Buffer.byteLength(code, 'utf8')
   if (size > MAX_CODE_BYTES) {
     throw new InvalidArgumentError(
       `Expected \`code\` to be at most ${MAX_CODE_BYTES} bytes, got ${size}`,
     )
   }
-  if (timeoutSeconds > maxTimeoutSeconds) {
+  assertAtMost(
+    'timeoutSeconds',
+    timeoutSeconds,
+    settings.timeout_seconds,
+    'code_execution.timeout_seconds',
+  )
+  const limits = lowerLimits(settings.limits, parsed.data.limits ?? {})
+  const files = decodeFiles(parsed.data.files ?? [], settings, limits)
+  return { code, timeoutSeconds, limits, files }
+}
+
+function lowerLimits(
+  configured: LimitsConfig,
+  asked: Partial<Record<keyof LimitsConfig, number | undefined>>,
+): LimitsConfig {
+  const limits = { ...configured }
+  for (const key of LIMIT_KEYS) {
+    const value = asked[key]
+    if (value === undefined) continue
+    assertAtMost(`limits.${key}`, value, configured[key], `code_execution.limits.${key}`)
+    limits[key] = value
+  }
+  return limits
+}
+
+function decodeFiles(
+  files: readonly z.infer<typeof inputFileSchema>[],
+  settings: CodeExecutionConfig,
+  limits: LimitsConfig,
+): InputFile[] {
+  if (files.length === 0) return []
+  if (!fileAccessEffective(settings)) {
     throw new InvalidArgumentError(
-      `Expected \`timeoutSeconds\` to be at most ${maxTimeoutSeconds} (code_execution.timeout_seconds), got ${timeoutSeconds}`,
+      'Input files need file access: set code_execution.allowed_operations.file_operations to true.',
     )
   }
-  return { code, timeoutSeconds }
+  assertSafeNames(files.map((file) => file.name))
+  const decoded = files.map((file, index) => ({ name: file.name, content: decode(file, index) }))
+  const total = decoded.reduce((sum, file) => sum + file.content.length, 0)
+  assertAtMost(
+    'files',
+    total,
+    limits.workspace_mb * 1_048_576,
+    'code_execution.limits.workspace_mb (in bytes)',
+  )
+  return decoded
+}
+
+function decode(file: z.infer<typeof inputFileSchema>, index: number): Uint8Array {
+  if (file.encoding !== 'base64') return Buffer.from(file.content, 'utf8')
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(file.content) || file.content.length % 4 !== 0) {
+    throw new InvalidArgumentError(`Invalid \`files[${index}].content\`: expected base64`)
+  }
+  return Buffer.from(file.content, 'base64')
+}
+
+function assertAtMost(field: string, value: number, ceiling: number, setting: string): void {
+  if (value > ceiling) {
+    throw new InvalidArgumentError(
+      `Expected \`${field}\` to be at most ${ceiling} (${setting}), got ${value}`,
+    )
+  }
 }

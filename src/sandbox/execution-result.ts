@@ -1,4 +1,5 @@
 import type { Violation } from '../policy/types.js'
+import type { OutputFile } from '../workspace/workspace-files.js'
 
 /**
  * How an execution ended. Everything untrusted code can cause is one of these; only the
@@ -48,4 +49,10 @@ export interface ExecutionResult {
   readonly error: PythonError | null
   /** For any status but `ok`: what happened and what setting governs it. */
   readonly message: string | null
+  /** Workspace files the code created or changed (only with file operations). */
+  readonly files: readonly OutputFile[]
+  /** Some created or changed files were left out (`limits.returned_files` or `returned_total_bytes`). */
+  readonly filesTruncated: boolean
+  /** The OCI runtime the container ran under (`runc`, `runsc`); null when none ran. */
+  readonly runtime: string | null
 }

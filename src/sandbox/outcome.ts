@@ -66,7 +66,18 @@ function messageFor(
     case 'memory_limit':
       return `Ran out of memory: the limit is ${limits.memory_mb} MB (code_execution.limits.memory_mb).`
     default:
-      if (error !== null) return `${error.name}: ${error.value}`
+      if (error !== null) return diskMessage(error, limits) ?? `${error.name}: ${error.value}`
       return `The code exited with code ${outcome.exitCode}.`
   }
+}
+
+/** ENOSPC and EFBIG name the limit that was hit, not just the errno. */
+function diskMessage(error: PythonError, limits: LimitsConfig): string | undefined {
+  if (error.value.startsWith('[Errno 28]')) {
+    return `${error.name}: ${error.value}. The code ran out of disk space: /tmp holds ${limits.tmpfs_mb} MB (code_execution.limits.tmpfs_mb) and /workspace, where present, ${limits.workspace_mb} MB (code_execution.limits.workspace_mb).`
+  }
+  if (error.value.startsWith('[Errno 27]')) {
+    return `${error.name}: ${error.value}. A file grew past the largest size a process may write, just over ${Math.max(limits.tmpfs_mb, limits.workspace_mb)} MB (the larger of code_execution.limits.tmpfs_mb and workspace_mb).`
+  }
+  return undefined
 }

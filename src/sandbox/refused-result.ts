@@ -3,7 +3,17 @@ import type { ExecutionResult } from './execution-result.js'
 
 /** The result for code refused before any container starts: a syntax error or policy violations. */
 export function refusedResult(id: string, report: PolicyReport): ExecutionResult {
-  const base = { id, exitCode: null, stdout: '', stderr: '', truncated: false, durationMs: 0 }
+  const base = {
+    id,
+    exitCode: null,
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    durationMs: 0,
+    files: [],
+    filesTruncated: false,
+    runtime: null,
+  }
   const [syntax] = report.syntaxErrors
   if (syntax !== undefined) {
     const where = `line ${syntax.line}, column ${syntax.column}`

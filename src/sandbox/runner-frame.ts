@@ -1,7 +1,7 @@
 import type { PythonError } from './execution-result.js'
 
 /** Must match FRAME_MARKER in images/python/runner.py. */
-const FRAME_MARKER = '\n\x1etinyagent-result '
+export const FRAME_MARKER = '\n\x1etinyagent-result '
 
 export interface RunnerFrame {
   readonly exitCode: number

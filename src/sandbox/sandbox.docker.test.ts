@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest'
 import { containersOf } from '../../test/support/managed-containers.js'
 import { sandboxTest as test } from '../../test/support/sandbox-fixture.js'
+import { TEST_RUNTIME } from '../../test/support/test-config.js'
 
 describe('Sandbox.execute on the real engine', () => {
   // The seed's default imports lack `time` and `warnings`; these tests use them.
@@ -152,7 +153,8 @@ describe('container hardening, tried from inside', () => {
     const result = await sandbox.execute({ code })
     expect(result.status).toBe('ok')
     expect(result.stdout).not.toContain('connected')
-    expect(result.stdout).toContain('1.1.1.1 OSError 101')
+    // ENETUNREACH under runc; gVisor's own network stack answers EHOSTUNREACH.
+    expect(result.stdout).toMatch(/1\.1\.1\.1 OSError (101|113)/)
     expect(result.stdout).toContain("['lo']")
   })
 
@@ -174,7 +176,10 @@ describe('container hardening, tried from inside', () => {
     ].join('\n')
     const result = await sandbox.execute({ code })
     expect(result.status).toBe('ok')
-    expect(result.stdout).toBe('/probe-root 30\n/usr/probe 30\n/opt/tinyagent/probe 30\nnoexec\n')
+    // EROFS under runc; gVisor checks permissions first and answers EACCES. Either way, no write.
+    expect(result.stdout).toMatch(
+      /^\/probe-root (30|13)\n\/usr\/probe (30|13)\n\/opt\/tinyagent\/probe (30|13)\nnoexec\n$/,
+    )
   })
 
   test('runs as the unprivileged user with no capabilities', async ({ sandbox }) => {
@@ -185,7 +190,9 @@ describe('container hardening, tried from inside', () => {
       'print([l.split()[1] for l in status.splitlines() if l.startswith(("CapEff", "NoNewPrivs"))])',
     ].join('\n')
     const result = await sandbox.execute({ code })
-    expect(result.stdout).toBe("10001 10001\n['0000000000000000', '1']\n")
+    // gVisor's /proc/self/status has no NoNewPrivs line; runc's must say 1.
+    const expected = TEST_RUNTIME === 'runsc' ? "['0000000000000000']" : "['0000000000000000', '1']"
+    expect(result.stdout).toBe(`10001 10001\n${expected}\n`)
   })
 
   test('does not see the orchestrator environment', async ({ sandbox }) => {
@@ -217,9 +224,14 @@ describe('container hardening, tried from inside', () => {
       '    print("refused after", n, e.errno)',
     ].join('\n')
     const result = await sandbox.execute({ code, timeoutSeconds: 5 })
-    expect(result.stdout).toMatch(/^refused after \d+ 11\n$/)
-    const forked = Number(result.stdout.split(' ')[2])
-    expect(forked).toBeLessThan(64)
+    if (TEST_RUNTIME === 'runsc') {
+      // Under gVisor the pids limit bounds the sentry's host threads: the bomb ends the whole
+      // sandbox (exit 2, or the memory limit) instead of meeting EAGAIN inside it.
+      expect(['error', 'memory_limit']).toContain(result.status)
+    } else {
+      expect(result.stdout).toMatch(/^refused after \d+ 11\n$/)
+      expect(Number(result.stdout.split(' ')[2])).toBeLessThan(64)
+    }
     const next = await sandbox.execute({ code: 'print("still serving")' })
     expect(next.stdout).toBe('still serving\n')
   })

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { type ConfigInput, configSchema, type SandboxConfig } from '../config/schema.js'
-import type { ContainerEngine } from '../engine/container-engine.js'
-import { buildContainerSpec } from '../engine/container-spec.js'
+import type { ContainerEngine, OutputListener } from '../engine/container-engine.js'
 import { DockerEngine } from '../engine/docker-engine.js'
 import { currentOwner } from '../engine/labels.js'
-import { reap } from '../engine/reaper.js'
-import { AbortedError, SandboxError, ShutDownError } from '../errors.js'
+import { processIsAlive, reap } from '../engine/reaper.js'
+import { AbortedError, ShutDownError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { checkPolicy } from '../policy/index.js'
+import { reapWorkspaces } from '../workspace/workspace-reaper.js'
+import { engineErrorResult, executeInContainer } from './container-execution.js'
 import type { ExecuteRequest } from './execute-request.js'
 import { type ValidatedRequest, validateRequest } from './execute-request.js'
 import { ExecutionQueue } from './execution-queue.js'
 import type { ExecutionResult } from './execution-result.js'
-import { summarizeOutcome } from './outcome.js'
 import { refusedResult } from './refused-result.js'
-import { runnerInput } from './runner-input.js'
+import { chooseRuntime } from './runtime-choice.js'
 
 export interface SandboxOptions {
   /** Parsed config, or raw input that is validated here. @default all defaults (secure) */
@@ -43,6 +43,7 @@ export class Sandbox {
   readonly #owner = currentOwner()
   readonly #shutdown = new AbortController()
   #closed = false
+  #runtimeChoice: Promise<string> | undefined
 
   private constructor(config: SandboxConfig, engine: ContainerEngine, logger: Logger) {
     this.config = config
@@ -81,7 +82,7 @@ export class Sandbox {
   async execute(request: ExecuteRequest): Promise<ExecutionResult> {
     if (this.#closed) throw new ShutDownError()
     const startedAt = performance.now()
-    const validated = validateRequest(request, this.config.code_execution.timeout_seconds)
+    const validated = validateRequest(request, this.config.code_execution)
     const id = randomUUID()
     const report = checkPolicy(validated.code, this.config.code_execution)
     if (!report.allowed) {
@@ -91,7 +92,8 @@ export class Sandbox {
       this.#shutdown.signal,
       ...(request.signal ? [request.signal] : []),
     ])
-    const result = await this.#queue.add(() => this.#run(id, validated, signal), signal)
+    const { onOutput } = request
+    const result = await this.#queue.add(() => this.#run(id, validated, signal, onOutput), signal)
     return this.#finish(result, startedAt, report.checked)
   }
 
@@ -106,38 +108,43 @@ export class Sandbox {
     await idle
   }
 
-  async #run(id: string, request: ValidatedRequest, signal: AbortSignal): Promise<ExecutionResult> {
-    const { code_execution: settings } = this.config
-    const spec = buildContainerSpec({
-      image: settings.image,
-      runtime: settings.runtime,
-      limits: settings.limits,
-      instanceId: this.config.orchestrator.instance_id,
-      owner: this.#owner,
-      executionId: id,
-    })
-    let outcome: Awaited<ReturnType<ContainerEngine['run']>>
+  async #run(
+    id: string,
+    request: ValidatedRequest,
+    signal: AbortSignal,
+    onOutput: OutputListener | undefined,
+  ): Promise<ExecutionResult> {
+    let runtime: string
     try {
-      outcome = await this.#engine.run({
-        spec,
-        stdin: runnerInput(request.code),
-        timeoutMs: request.timeoutSeconds * 1_000,
-        outputLimitBytes: settings.limits.output_bytes,
-        signal,
-      })
+      runtime = await this.#runtime()
     } catch (error) {
-      if (signal.aborted) throw new AbortedError()
-      return engineErrorResult(id, error)
+      return engineErrorResult(id, null, error)
     }
-    if (outcome.stopReason === 'aborted') {
-      throw this.#shutdown.signal.aborted ? new ShutDownError() : new AbortedError()
-    }
-    const summary = summarizeOutcome(outcome, {
-      timeoutSeconds: request.timeoutSeconds,
-      configuredTimeoutSeconds: settings.timeout_seconds,
-      limits: settings.limits,
+    const result = await executeInContainer({
+      engine: this.#engine,
+      config: this.config,
+      logger: this.#logger,
+      owner: this.#owner,
+      runtime,
+      id,
+      request,
+      signal,
+      onOutput,
     })
-    return { id, ...summary, durationMs: 0, violations: [] }
+    if (result === 'aborted')
+      throw this.#shutdown.signal.aborted ? new ShutDownError() : new AbortedError()
+    return result
+  }
+
+  /** Resolved once; a failed look-up (engine down) is retried by the next execution. */
+  #runtime(): Promise<string> {
+    this.#runtimeChoice ??= chooseRuntime(this.config.code_execution.runtime, this.#engine).catch(
+      (error: unknown) => {
+        this.#runtimeChoice = undefined
+        throw error
+      },
+    )
+    return this.#runtimeChoice
   }
 
   #finish(result: ExecutionResult, startedAt: number, policyChecked: boolean): ExecutionResult {
@@ -154,29 +161,23 @@ export class Sandbox {
   }
 
   async #reapOrphans(): Promise<void> {
+    const instanceId = this.config.orchestrator.instance_id
     try {
-      const removed = await reap(this.#engine, { instanceId: this.config.orchestrator.instance_id })
+      const removed = await reap(this.#engine, { instanceId })
       if (removed.length > 0)
         this.#logger.warn('removed orphaned containers', { count: removed.length })
     } catch (error) {
       // An engine that is down now is reported per execution, with the fix named.
       this.#logger.debug('could not reap orphaned containers', { error: String(error) })
     }
-  }
-}
-
-function engineErrorResult(id: string, error: unknown): ExecutionResult {
-  const message = error instanceof SandboxError ? error.message : `Engine failure: ${String(error)}`
-  return {
-    id,
-    status: 'engine_error',
-    exitCode: null,
-    stdout: '',
-    stderr: '',
-    truncated: false,
-    durationMs: 0,
-    violations: [],
-    error: null,
-    message,
+    const root = this.config.code_execution.workspace_root
+    const workspaces = await reapWorkspaces({ root, instanceId, isAlive: processIsAlive }).catch(
+      (error: unknown) => {
+        this.#logger.warn('could not reap orphaned workspaces', { error: String(error) })
+        return []
+      },
+    )
+    if (workspaces.length > 0)
+      this.#logger.warn('removed orphaned workspaces', { count: workspaces.length })
   }
 }

@@ -10,11 +10,21 @@ export function testInstancePrefix(): string {
   return `vitest-${process.env.TINYAGENT_TEST_RUN ?? 'adhoc'}-`
 }
 
-/** A config for tests: the defaults, a unique instance id, and any overrides. */
+/**
+ * The runtime the container suites run under: `runc` by default; `make test-runsc` sets
+ * TINYAGENT_TEST_RUNTIME=runsc to run the same suites under gVisor.
+ */
+export const TEST_RUNTIME = process.env.TINYAGENT_TEST_RUNTIME ?? 'runc'
+
+/** A config for tests: the defaults, the test runtime, a unique instance id, and any overrides. */
 export function testConfig(overrides: ConfigInput = {}): SandboxConfig {
   const base = configSchema.parse(overrides)
   return {
     ...base,
+    code_execution: {
+      ...base.code_execution,
+      runtime: overrides.code_execution?.runtime ?? TEST_RUNTIME,
+    },
     orchestrator: {
       ...base.orchestrator,
       instance_id: `${testInstancePrefix()}${randomUUID().slice(0, 8)}`,

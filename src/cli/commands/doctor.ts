@@ -1,5 +1,6 @@
 import { DockerEngine } from '../../engine/docker-engine.js'
 import { SandboxError } from '../../errors.js'
+import { chooseRuntime } from '../../sandbox/runtime-choice.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
 import type { ParsedCommand } from '../parse-command.js'
@@ -26,10 +27,11 @@ export async function doctorCommand(command: ParsedCommand): Promise<number> {
       ok: true,
       detail: `Docker ${info.serverVersion} at ${info.endpoint}`,
     })
+    const picked = await chooseRuntime(runtime, engine)
     checks.push({
       name: 'runtime',
-      ok: info.runtimes.includes(runtime),
-      detail: `configured \`${runtime}\`; engine has ${info.runtimes.join(', ')}`,
+      ok: info.runtimes.includes(picked),
+      detail: `${runtime === 'auto' ? `auto picks \`${picked}\`` : `configured \`${runtime}\``}; engine has ${info.runtimes.join(', ')}`,
     })
     const present = await engine.imageExists(image)
     checks.push({

@@ -1,21 +1,30 @@
 import { DockerEngine } from '../../engine/docker-engine.js'
-import { reap } from '../../engine/reaper.js'
+import { processIsAlive, reap } from '../../engine/reaper.js'
+import { reapWorkspaces } from '../../workspace/workspace-reaper.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
 import type { ParsedCommand } from '../parse-command.js'
 
-/** `reap [--all]`: removes this instance's orphaned containers (with --all, its live ones too). */
+/**
+ * `reap [--all]`: removes the containers and workspaces that dead processes of this instance
+ * left (with --all, also those of live processes).
+ */
 export async function reapCommand(command: ParsedCommand): Promise<number> {
   const { config, logger } = await loadContext(
     command.values.config,
     command.values.verbose === true,
   )
-  const removed = await reap(new DockerEngine({ logger }), {
-    instanceId: config.orchestrator.instance_id,
-    includeLive: command.values.all === true,
+  const instanceId = config.orchestrator.instance_id
+  const includeLive = command.values.all === true
+  const removed = await reap(new DockerEngine({ logger }), { instanceId, includeLive })
+  const workspaces = await reapWorkspaces({
+    root: config.code_execution.workspace_root,
+    instanceId,
+    includeLive,
+    isAlive: processIsAlive,
   })
   process.stdout.write(
-    `Removed ${removed.length} container(s) of instance \`${config.orchestrator.instance_id}\`.\n`,
+    `Removed ${removed.length} container(s) and ${workspaces.length} workspace(s) of instance \`${instanceId}\`.\n`,
   )
   return EXIT.ok
 }

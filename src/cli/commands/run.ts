@@ -1,15 +1,19 @@
 import { InvalidArgumentError } from '../../errors.js'
+import type { ExecutionResult } from '../../sandbox/execution-result.js'
 import { Sandbox } from '../../sandbox/sandbox.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT, exitCodeFor } from '../exit-codes.js'
 import { formatViolation, statusLine } from '../format-result.js'
+import { readInputFiles } from '../input-files.js'
 import type { ParsedCommand } from '../parse-command.js'
 import { readSource } from '../read-source.js'
+import { writeOutputFiles } from '../write-output-files.js'
 
-/** `run [--json] [--timeout S] FILE|-`: executes a script in a fresh container. */
+/** `run [--json] [--timeout S] [--file NAME=PATH]... [--out DIR] FILE|-`: one script, one fresh container. */
 export async function runCommand(command: ParsedCommand): Promise<number> {
   const code = await readSource(command.positionals[0])
   const timeoutSeconds = parseTimeout(command.values.timeout)
+  const files = await readInputFiles(command.values.file ?? [])
   const { config, logger } = await loadContext(
     command.values.config,
     command.values.verbose === true,
@@ -23,20 +27,15 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
     const result = await sandbox.execute({
       code,
       ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      ...(files.length === 0 ? {} : { files }),
       signal: controller.signal,
     })
-    if (command.values.json === true) {
-      process.stdout.write(`${JSON.stringify(result)}\n`)
-    } else {
-      process.stdout.write(result.stdout)
-      process.stderr.write(result.stderr)
-      if (result.violations.length > 0)
-        process.stderr.write(`${result.violations.map(formatViolation).join('\n')}\n`)
-      // A traceback on stderr already says what the message would.
-      const explained = result.error !== null && result.error.traceback !== ''
-      if (result.message !== null && !explained) process.stderr.write(`${result.message}\n`)
-      process.stderr.write(`${statusLine(result)}\n`)
-    }
+    const written =
+      command.values.out === undefined
+        ? []
+        : await writeOutputFiles(command.values.out, result.files)
+    if (command.values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`)
+    else printHuman(result, written, command.values.out)
     return exitCodeFor(result.status)
   } catch (error) {
     if (controller.signal.aborted) {
@@ -49,6 +48,29 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
     process.off('SIGTERM', interrupt)
     await sandbox.close()
   }
+}
+
+function printHuman(
+  result: ExecutionResult,
+  written: readonly string[],
+  outDir: string | undefined,
+): void {
+  process.stdout.write(result.stdout)
+  process.stderr.write(result.stderr)
+  if (result.violations.length > 0)
+    process.stderr.write(`${result.violations.map(formatViolation).join('\n')}\n`)
+  // A traceback on stderr already says what the message would.
+  const explained = result.error !== null && result.error.traceback !== ''
+  if (result.message !== null && !explained) process.stderr.write(`${result.message}\n`)
+  if (outDir !== undefined) {
+    process.stderr.write(`[tinyagent-sandbox] wrote ${written.length} file(s) to ${outDir}\n`)
+  } else if (result.files.length > 0) {
+    const names = result.files.map((file) => file.name).join(', ')
+    process.stderr.write(
+      `[tinyagent-sandbox] ${result.files.length} file(s) returned (${names}); --out DIR saves them\n`,
+    )
+  }
+  process.stderr.write(`${statusLine(result)}\n`)
 }
 
 function parseTimeout(value: string | undefined): number | undefined {

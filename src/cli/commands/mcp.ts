@@ -1,0 +1,31 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import { createMcpServer } from '../../mcp/mcp-server.js'
+import { Sandbox } from '../../sandbox/sandbox.js'
+import { loadContext } from '../cli-context.js'
+import { EXIT } from '../exit-codes.js'
+import { packageVersion } from '../package-version.js'
+import type { ParsedCommand } from '../parse-command.js'
+import { nextSignal } from '../signals.js'
+
+/**
+ * `mcp`: an MCP server on stdin/stdout until the client closes stdin or a signal arrives;
+ * then running executions are cancelled and their containers removed. Logs go to stderr.
+ */
+export async function mcpCommand(command: ParsedCommand): Promise<number> {
+  const { config, logger } = await loadContext(
+    command.values.config,
+    command.values.verbose === true,
+  )
+  const sandbox = await Sandbox.create({ config, logger })
+  const server = createMcpServer({ sandbox, version: await packageVersion() })
+  const transport = new StdioServerTransport()
+  const stdinClosed = new Promise<void>((resolve) => {
+    process.stdin.once('end', resolve)
+    process.stdin.once('close', resolve)
+  })
+  await server.connect(transport)
+  await Promise.race([stdinClosed, nextSignal()])
+  await sandbox.close()
+  await server.close()
+  return EXIT.ok
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from '../logger.js'
+import type { ExecutionResult } from '../sandbox/execution-result.js'
+import type { Sandbox } from '../sandbox/sandbox.js'
+import type { ClientLimits } from './client-limits.js'
+import { parseExecutionBody } from './execution-body.js'
+import { ExecutionStream } from './execution-stream.js'
+import { HttpError, toHttpError } from './http-errors.js'
+import type { Metrics } from './metrics.js'
+
+export interface ExecutionRoutesOptions {
+  readonly sandbox: Sandbox
+  readonly limits: ClientLimits
+  readonly metrics: Metrics
+  readonly logger: Logger
+}
+
+/** `POST /v1/executions`: one request, one `sandbox.execute()` call, JSON or SSE back. */
+export function executionRoutes(app: FastifyInstance, options: ExecutionRoutesOptions): void {
+  const { sandbox, limits, metrics, logger } = options
+
+  app.post('/v1/executions', async (request, reply) => {
+    const stream = wantsStream(request.query)
+    const fields = parseExecutionBody(request.body)
+    const release = limits.acquire(request.client)
+    const cancel = cancelOnHangUp(reply)
+    const events = stream ? new ExecutionStream(reply) : undefined
+    try {
+      const result = publicResult(
+        await sandbox.execute({
+          ...fields,
+          signal: cancel.signal,
+          ...(events === undefined
+            ? {}
+            : { onOutput: (name, chunk) => events.output(name, chunk) }),
+        }),
+        logger,
+      )
+      metrics.recordExecution(result.status, result.durationMs)
+      if (events === undefined) return result
+      events.result(result)
+      return reply
+    } catch (error) {
+      if (events === undefined || !events.started) throw error
+      const failure = toHttpError(error)
+      metrics.recordError(failure.code)
+      events.error(failure)
+      return reply
+    } finally {
+      release()
+    }
+  })
+}
+
+/** `?stream=true` or `?stream=false`; any other query parameter is a mistake worth naming. */
+function wantsStream(query: unknown): boolean {
+  const params = (query ?? {}) as Record<string, unknown>
+  for (const [name, value] of Object.entries(params)) {
+    if (name !== 'stream') {
+      throw new HttpError(
+        'invalid_argument',
+        `Unknown query parameter \`${name}\`; expected: stream.`,
+        {
+          field: name,
+        },
+      )
+    }
+    if (value !== 'true' && value !== 'false') {
+      throw new HttpError('invalid_argument', 'Invalid `stream`: expected true or false.', {
+        field: 'stream',
+      })
+    }
+  }
+  return params.stream === 'true'
+}
+
+/** A client that hangs up gets its execution cancelled: its container is killed and removed. */
+function cancelOnHangUp(reply: FastifyReply): AbortController {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort()
+  })
+  return controller
+}
+
+/** An engine failure's message names the engine's endpoint; clients get a plain one. */
+function publicResult(result: ExecutionResult, logger: Logger): ExecutionResult {
+  if (result.status !== 'engine_error') return result
+  logger.error('engine failure during an execution', { id: result.id, message: result.message })
+  return { ...result, message: 'The container engine failed; the server log has the details.' }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is asking: `key:<digest prefix>`, or `anonymous` when no keys are configured. */
+    client: string
+  }
+}
+
+export type { FastifyRequest }

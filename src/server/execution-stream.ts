@@ -1,0 +1,60 @@
+import { StringDecoder } from 'node:string_decoder'
+import type { FastifyReply } from 'fastify'
+import type { ExecutionResult } from '../sandbox/execution-result.js'
+import type { HttpError } from './http-errors.js'
+import { StderrFrameFilter } from './stderr-frame-filter.js'
+
+/**
+ * Server-Sent Events for one execution: `stdout` and `stderr` events (`{"text": ...}`) as
+ * the code writes, then one `result` event (the same object the JSON answer holds) or one
+ * `error` event (`{"error": {code, message}}`). Headers go out with the first event, so an
+ * execution refused before it runs (queue full, bad request) still gets a plain JSON error.
+ */
+export class ExecutionStream {
+  readonly #reply: FastifyReply
+  readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
+  readonly #stderr = new StderrFrameFilter()
+  #started = false
+
+  constructor(reply: FastifyReply) {
+    this.#reply = reply
+  }
+
+  get started(): boolean {
+    return this.#started
+  }
+
+  output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    const decoded = this.#decoders[stream].write(chunk)
+    const text = stream === 'stderr' ? this.#stderr.push(decoded) : decoded
+    if (text !== '') this.#send(stream, { text })
+  }
+
+  result(result: ExecutionResult): void {
+    const stdout = this.#decoders.stdout.end()
+    if (stdout !== '') this.#send('stdout', { text: stdout })
+    const stderr = this.#stderr.push(this.#decoders.stderr.end()) + this.#stderr.flush()
+    if (stderr !== '') this.#send('stderr', { text: stderr })
+    this.#send('result', result)
+    this.#reply.raw.end()
+  }
+
+  error(error: HttpError): void {
+    this.#send('error', error.toJSON())
+    this.#reply.raw.end()
+  }
+
+  #send(event: string, data: unknown): void {
+    if (!this.#started) {
+      this.#started = true
+      this.#reply.hijack()
+      this.#reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      })
+    }
+    if (!this.#reply.raw.writableEnded)
+      this.#reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+  }
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { ServerConfig } from '../config/schema.js'
+import type { ContainerEngine } from '../engine/container-engine.js'
+import { ConfigError } from '../errors.js'
+import { type Logger, silentLogger } from '../logger.js'
+import type { Sandbox } from '../sandbox/sandbox.js'
+import { API_KEYS_ENV, type ApiKeys } from './api-keys.js'
+import { ClientLimits } from './client-limits.js'
+import { executionRoutes } from './execution-routes.js'
+import { HttpError, toHttpError } from './http-errors.js'
+import { isLoopbackHost } from './loopback.js'
+import { Metrics } from './metrics.js'
+import { openApiDocument } from './openapi.js'
+import { statusRoutes } from './status-routes.js'
+
+export interface HttpServerOptions {
+  /** Executions go here; `close()` closes it too. */
+  readonly sandbox: Sandbox
+  /** For `/readyz`: the engine the sandbox runs on. */
+  readonly engine: ContainerEngine
+  readonly apiKeys: ApiKeys
+  /** @default the sandbox config's `server` section */
+  readonly server?: ServerConfig
+  /** @default silent */
+  readonly logger?: Logger
+  /** Reported in /openapi.json. @default '0.0.0' */
+  readonly version?: string
+}
+
+export interface HttpCloseOptions {
+  /** How long in-flight executions may finish before they are cancelled. @default server.shutdown_grace_seconds */
+  readonly graceMs?: number
+}
+
+/** Routes anyone may call: probes and the API description. Everything else needs a key when keys exist. */
+const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/openapi.json'])
+
+/**
+ * The HTTP API over one sandbox. Loopback by default; any other address needs API keys.
+ * Errors are always `{ error: { code, message } }`, with the status from one table.
+ */
+export class HttpServer {
+  readonly #app: FastifyInstance
+  readonly #sandbox: Sandbox
+  readonly #config: ServerConfig
+  readonly #state: ServerState
+  #closing: Promise<void> | undefined
+
+  private constructor(
+    app: FastifyInstance,
+    sandbox: Sandbox,
+    config: ServerConfig,
+    state: ServerState,
+  ) {
+    this.#app = app
+    this.#sandbox = sandbox
+    this.#config = config
+    this.#state = state
+  }
+
+  /** Builds the app and listens; refuses a non-loopback address without API keys. */
+  static async start(options: HttpServerOptions): Promise<HttpServer> {
+    const config = options.server ?? options.sandbox.config.server
+    if (!isLoopbackHost(config.host) && !options.apiKeys.configured) {
+      throw new ConfigError('server.host', [
+        {
+          path: 'server.host',
+          message: `refusing to listen on \`${config.host}\` without API keys: set ${API_KEYS_ENV} or server.api_key_file, or bind 127.0.0.1`,
+        },
+      ])
+    }
+    const state: ServerState = { closing: false }
+    const app = buildApp(options, config, state)
+    await app.listen({ host: config.host, port: config.port })
+    return new HttpServer(app, options.sandbox, config, state)
+  }
+
+  /** `http://host:port`, with the port actually bound. */
+  get url(): string {
+    const address = this.#app.server.address()
+    if (address === null || typeof address === 'string') return String(address)
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    return `http://${host}:${address.port}`
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight executions finish within the grace period,
+   * cancels the rest (their containers are removed), and resolves once every response is sent.
+   */
+  close(options: HttpCloseOptions = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#state.closing = true
+      const stopped = this.#app.close()
+      await this.#sandbox.close({
+        graceMs: options.graceMs ?? this.#config.shutdown_grace_seconds * 1_000,
+      })
+      await stopped
+    })()
+    return this.#closing
+  }
+}
+
+interface ServerState {
+  closing: boolean
+}
+
+function buildApp(
+  options: HttpServerOptions,
+  config: ServerConfig,
+  state: ServerState,
+): FastifyInstance {
+  const logger = options.logger ?? silentLogger
+  const metrics = new Metrics()
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.body_limit_bytes,
+    genReqId: () => randomUUID(),
+    // Fastify's own 503 has another body shape; the hook below answers `shut_down` instead.
+    return503OnClosing: false,
+  })
+  // Only JSON bodies: a text/plain body is a 415, not a string the schema then refuses.
+  app.removeContentTypeParser('text/plain')
+  app.decorateRequest('client', 'anonymous')
+  app.addHook('onRequest', async (request, reply) => {
+    if (state.closing) {
+      reply.header('connection', 'close')
+      throw new HttpError('shut_down', 'shutting down')
+    }
+    if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
+    request.client = authenticate(request, options.apiKeys)
+  })
+  app.setErrorHandler(async (error, request, reply) => {
+    const failure = toHttpError(error)
+    metrics.recordError(failure.code)
+    if (failure.code === 'internal' || failure.status >= 500) {
+      logger.error('request failed', {
+        requestId: request.id,
+        url: request.url,
+        error: describe(error),
+      })
+    }
+    if (failure.retryAfterSeconds !== undefined)
+      reply.header('retry-after', String(failure.retryAfterSeconds))
+    if (failure.code === 'unauthorized') reply.header('www-authenticate', 'Bearer')
+    return reply.status(failure.status).send(failure.toJSON())
+  })
+  app.setNotFoundHandler(async (request) => {
+    throw new HttpError(
+      'not_found',
+      `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.`,
+    )
+  })
+  statusRoutes(app, {
+    sandbox: options.sandbox,
+    engine: options.engine,
+    metrics,
+    logger,
+    openApi: openApiDocument(options.version ?? '0.0.0'),
+  })
+  executionRoutes(app, {
+    sandbox: options.sandbox,
+    limits: new ClientLimits({
+      perMinute: config.rate_limit_per_minute,
+      concurrent: config.concurrency_per_key,
+    }),
+    metrics,
+    logger,
+  })
+  return app
+}
+
+/** The client's identity for quotas; without configured keys everyone is `anonymous`. */
+function authenticate(request: FastifyRequest, keys: ApiKeys): string {
+  if (!keys.configured) return 'anonymous'
+  const header = request.headers.authorization
+  if (header === undefined) {
+    throw new HttpError(
+      'unauthorized',
+      'This server needs an API key: send `Authorization: Bearer KEY`.',
+    )
+  }
+  const match = /^Bearer (\S+)$/i.exec(header)
+  const client = match?.[1] === undefined ? undefined : keys.identify(match[1])
+  if (client === undefined) throw new HttpError('unauthorized', 'The API key is not valid.')
+  return client
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

@@ -1,0 +1,64 @@
+import { EXECUTION_STATUSES, type ExecutionStatus } from '../sandbox/execution-result.js'
+import type { HttpErrorCode } from './http-errors.js'
+
+/** Upper bounds of the duration histogram, in seconds. */
+const BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] as const
+
+export interface Gauges {
+  readonly queueDepth: number
+  readonly containersRunning: number
+}
+
+/** The server's Prometheus metrics, rendered in the text exposition format. */
+export class Metrics {
+  readonly #executions = new Map<ExecutionStatus, number>(EXECUTION_STATUSES.map((s) => [s, 0]))
+  readonly #errors = new Map<HttpErrorCode, number>()
+  readonly #bucketCounts: number[] = BUCKETS.map(() => 0)
+  #durationSum = 0
+  #durationCount = 0
+
+  recordExecution(status: ExecutionStatus, durationMs: number): void {
+    this.#executions.set(status, (this.#executions.get(status) ?? 0) + 1)
+    const seconds = durationMs / 1_000
+    BUCKETS.forEach((bound, index) => {
+      if (seconds <= bound) this.#bucketCounts[index] = (this.#bucketCounts[index] ?? 0) + 1
+    })
+    this.#durationSum += seconds
+    this.#durationCount += 1
+  }
+
+  recordError(code: HttpErrorCode): void {
+    this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1)
+  }
+
+  render(gauges: Gauges): string {
+    const lines = [
+      '# HELP tinyagent_sandbox_executions_total Executions that produced a result, by status.',
+      '# TYPE tinyagent_sandbox_executions_total counter',
+      ...[...this.#executions].map(
+        ([status, n]) => `tinyagent_sandbox_executions_total{status="${status}"} ${n}`,
+      ),
+      '# HELP tinyagent_sandbox_execution_duration_seconds From request to result, queueing included.',
+      '# TYPE tinyagent_sandbox_execution_duration_seconds histogram',
+      ...BUCKETS.map(
+        (bound, i) =>
+          `tinyagent_sandbox_execution_duration_seconds_bucket{le="${bound}"} ${this.#bucketCounts[i]}`,
+      ),
+      `tinyagent_sandbox_execution_duration_seconds_bucket{le="+Inf"} ${this.#durationCount}`,
+      `tinyagent_sandbox_execution_duration_seconds_sum ${this.#durationSum}`,
+      `tinyagent_sandbox_execution_duration_seconds_count ${this.#durationCount}`,
+      '# HELP tinyagent_sandbox_queue_depth Executions waiting for a container slot.',
+      '# TYPE tinyagent_sandbox_queue_depth gauge',
+      `tinyagent_sandbox_queue_depth ${gauges.queueDepth}`,
+      '# HELP tinyagent_sandbox_containers_running Executions running in a container now.',
+      '# TYPE tinyagent_sandbox_containers_running gauge',
+      `tinyagent_sandbox_containers_running ${gauges.containersRunning}`,
+      '# HELP tinyagent_sandbox_http_errors_total Requests answered with an error, by code.',
+      '# TYPE tinyagent_sandbox_http_errors_total counter',
+      ...[...this.#errors].map(
+        ([code, n]) => `tinyagent_sandbox_http_errors_total{code="${code}"} ${n}`,
+      ),
+    ]
+    return `${lines.join('\n')}\n`
+  }
+}

@@ -1,0 +1,30 @@
+import type { ExecutionResult } from '../sandbox/execution-result.js'
+
+/**
+ * The result as text a model can act on: the status first, then what it printed, then why
+ * it failed and, for a refusal, each violation with the fix.
+ */
+export function formatToolResult(result: ExecutionResult): string {
+  const lines = [
+    `status: ${result.status}${result.exitCode === null ? '' : ` (exit code ${result.exitCode})`}`,
+  ]
+  if (result.stdout !== '') lines.push(`stdout:\n${result.stdout.trimEnd()}`)
+  if (result.stderr !== '') lines.push(`stderr:\n${result.stderr.trimEnd()}`)
+  if (result.truncated) lines.push('(output was cut at the output limit)')
+  if (result.error !== null && result.error.traceback === '') {
+    lines.push(`error: ${result.error.name}: ${result.error.value}`)
+  }
+  for (const v of result.violations) {
+    lines.push(
+      `violation at line ${v.line}, column ${v.column}: ${v.message} (\`${v.text}\`); ${v.hint}`,
+    )
+  }
+  if (result.status !== 'ok' && result.message !== null && result.violations.length === 0) {
+    lines.push(result.message)
+  }
+  if (result.status === 'policy_violation') {
+    lines.push('Nothing was run. Rewrite the code without the refused constructs.')
+  }
+  if (result.stdout === '' && result.status === 'ok') lines.push('(no output: print what you need)')
+  return lines.join('\n')
+}
