@@ -53,3 +53,4 @@ docs: deps
 
 bench: build image
 	npx tsx bench/cold-start.ts
+	npx tsx bench/limits.ts
