@@ -95,7 +95,14 @@ export class HttpServer {
       await this.#sandbox.close({
         graceMs: options.graceMs ?? this.#config.shutdown_grace_seconds * 1_000,
       })
-      await stopped
+      // Keep-alive connections that were busy when close() began would hold it open forever
+      // once their last response is out; close each as it goes idle.
+      const sweep = setInterval(() => this.#app.server.closeIdleConnections(), 50)
+      try {
+        await stopped
+      } finally {
+        clearInterval(sweep)
+      }
     })()
     return this.#closing
   }
@@ -133,8 +140,9 @@ function buildApp(
   app.setErrorHandler(async (error, request, reply) => {
     const failure = toHttpError(error)
     metrics.recordError(failure.code)
-    if (failure.code === 'internal' || failure.status >= 500) {
-      logger.error('request failed', {
+    if (failure.status >= 500) {
+      // Expected during a drain or an engine outage; only a bug of ours is an error.
+      logger[failure.code === 'internal' ? 'error' : 'warn']('request failed', {
         requestId: request.id,
         url: request.url,
         error: describe(error),
