@@ -3,8 +3,8 @@ import { createMcpServer } from '../../mcp/mcp-server.js'
 import { Sandbox } from '../../sandbox/sandbox.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
-import type { ParsedCommand } from '../parse-command.js'
 import { packageVersion } from '../package-version.js'
+import type { ParsedCommand } from '../parse-command.js'
 import { nextSignal } from '../signals.js'
 
 /**

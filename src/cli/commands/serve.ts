@@ -5,8 +5,8 @@ import { ApiKeys } from '../../server/api-keys.js'
 import { HttpServer } from '../../server/http-server.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
-import type { ParsedCommand } from '../parse-command.js'
 import { packageVersion } from '../package-version.js'
+import type { ParsedCommand } from '../parse-command.js'
 import { nextSignal } from '../signals.js'
 
 /**
