@@ -12,11 +12,21 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { name: 'timeout (sleep 60, limit 2 s)', code: 'import time\ntime.sleep(60)', timeoutSeconds: 2 },
-  { name: 'memory (grow 16 MiB at a time, 256 MB)', code: 'x = []\nwhile True:\n    x.append(bytearray(16 << 20))' },
+  {
+    name: 'memory (grow 16 MiB at a time, 256 MB)',
+    code: 'x = []\nwhile True:\n    x.append(bytearray(16 << 20))',
+  },
   { name: 'memory (bytearray(10**10))', code: 'bytearray(10**10)' },
   { name: 'output (print forever, 1 MiB)', code: "while True:\n    print('x' * 100)" },
-  { name: 'pids (fork bomb, 64)', code: 'import os\nwhile True:\n    os.fork()', timeoutSeconds: 5 },
-  { name: 'disk (/tmp 64 MB)', code: "f = open('/tmp/fill', 'wb')\nwhile True:\n    f.write(b'x' * (1 << 20))" },
+  {
+    name: 'pids (fork bomb, 64)',
+    code: 'import os\nwhile True:\n    os.fork()',
+    timeoutSeconds: 5,
+  },
+  {
+    name: 'disk (/tmp 64 MB)',
+    code: "f = open('/tmp/fill', 'wb')\nwhile True:\n    f.write(b'x' * (1 << 20))",
+  },
   { name: 'open files (256)', code: "fs = []\nwhile True:\n    fs.append(open('/etc/hostname'))" },
 ]
 
@@ -24,7 +34,11 @@ const rows: string[][] = [['runtime', 'case', 'status', 'total ms', 'past deadli
 for (const runtime of ['runc', 'runsc']) {
   const sandbox = await Sandbox.create({
     config: {
-      code_execution: { runtime, allow_dangerous_operations: true, allowed_operations: { imports: ['time'] } },
+      code_execution: {
+        runtime,
+        allow_dangerous_operations: true,
+        allowed_operations: { imports: ['time'] },
+      },
       orchestrator: { instance_id: 'bench-limits' },
     },
   })
@@ -35,8 +49,17 @@ for (const runtime of ['runc', 'runsc']) {
       ...(testCase.timeoutSeconds ? { timeoutSeconds: testCase.timeoutSeconds } : {}),
     })
     const total = performance.now() - started
-    const past = result.status === 'timeout' && testCase.timeoutSeconds ? total - testCase.timeoutSeconds * 1000 : undefined
-    rows.push([runtime, testCase.name, result.status, total.toFixed(0), past === undefined ? '' : past.toFixed(0)])
+    const past =
+      result.status === 'timeout' && testCase.timeoutSeconds
+        ? total - testCase.timeoutSeconds * 1000
+        : undefined
+    rows.push([
+      runtime,
+      testCase.name,
+      result.status,
+      total.toFixed(0),
+      past === undefined ? '' : past.toFixed(0),
+    ])
   }
   await sandbox.close()
 }
