@@ -3,11 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: help deps engine image build run test test-runsc test-unit lint typecheck docs bench clean
+.PHONY: help deps engine image build run test test-runsc test-unit lint typecheck docs bench serve clean
 
 help:
 	@echo "make run    install everything, build the image, run examples/quickstart.py in the sandbox"
 	@echo "make test   install everything, build the image, run the whole test suite (real engine)"
+	@echo "make serve  the HTTP API on 127.0.0.1:8080 with config.yml (docs/api.md)"
 	@echo "make lint | typecheck | image | build | clean"
 
 $(NODE_DEPS): package.json package-lock.json
@@ -34,7 +35,7 @@ test: build image
 
 # The container suites again under gVisor (the CLI suite writes its own runc configs).
 test-runsc: build image
-	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts $(VITEST_ARGS)
+	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts test/warm-pool.test.ts $(VITEST_ARGS)
 
 test-unit: deps
 	npx vitest run --project unit
@@ -51,6 +52,11 @@ clean:
 docs: deps
 	npx tsx scripts/write-config-docs.ts
 
+serve: build image
+	node dist/cli/main.js serve --config config.yml
+
 bench: build image
 	npx tsx bench/cold-start.ts
 	npx tsx bench/limits.ts
+	npx tsx bench/warm-pool.ts
+	npx tsx bench/http.ts

@@ -4,9 +4,10 @@ export type {
   ConfigInput,
   LimitsConfig,
   SandboxConfig,
+  ServerConfig,
 } from './config/schema.js'
 export { configSchema } from './config/schema.js'
-export type { ContainerEngine, EngineInfo } from './engine/container-engine.js'
+export type { ContainerEngine, EngineInfo, OutputListener } from './engine/container-engine.js'
 export { DockerEngine, type DockerEngineOptions } from './engine/docker-engine.js'
 export { type ReapOptions, reap } from './engine/reaper.js'
 export {
@@ -22,8 +23,20 @@ export {
   ShutDownError,
 } from './errors.js'
 export { createLogger, type Logger, type LogLevel } from './logger.js'
+export { createMcpServer, type McpServerOptions } from './mcp/mcp-server.js'
 export { checkPolicy, DEFAULT_ALLOWED_IMPORTS } from './policy/index.js'
 export type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './policy/types.js'
 export { type ExecuteRequest, MAX_CODE_BYTES } from './sandbox/execute-request.js'
 export type { ExecutionResult, ExecutionStatus, PythonError } from './sandbox/execution-result.js'
 export { type CloseOptions, Sandbox, type SandboxOptions } from './sandbox/sandbox.js'
+export { API_KEYS_ENV, ApiKeys } from './server/api-keys.js'
+export { type HttpCloseOptions, HttpServer, type HttpServerOptions } from './server/http-server.js'
+export { ANON_CODER, type AnonCoderInput, anonCoderInputSchema } from './tool/anon-coder-input.js'
+export { executeAnonCoder, type ToolCallAnswer } from './tool/execute-anon-coder.js'
+export { formatToolResult } from './tool/format-tool-result.js'
+export {
+  anonCoderTool,
+  type ToolDefinition,
+  toAnthropicTool,
+  toOpenAiTool,
+} from './tool/tool-definition.js'

@@ -15,6 +15,11 @@ import sys
 import traceback
 
 FRAME_MARKER = "\x1etinyagent-result "
+# Last bytes on stdout: with the frame on stderr, it tells the host the run is complete
+# without waiting for the container to exit (each pipe is ordered, the two are not).
+END_MARKER = "\x1etinyagent-end\n"
+# With --ready (warm containers): written once preloading is done and the runner waits for code.
+READY_MARKER = "\x1etinyagent-ready\n"
 FILENAME = "<sandbox>"
 
 
@@ -67,11 +72,29 @@ def read_request():
     return request
 
 
+def preload(argv):
+    """`--preload numpy,pandas`: import before the code arrives, so a warm container has paid for them."""
+    if "--preload" not in argv:
+        return
+    names = argv[argv.index("--preload") + 1 :][:1]
+    for name in ",".join(names).split(","):
+        if name:
+            try:
+                __import__(name)
+            except Exception:  # a missing module surfaces when the code imports it
+                pass
+
+
 def main():
+    preload(sys.argv[1:])
+    if "--ready" in sys.argv[1:]:
+        sys.stdout.write(READY_MARKER)
+        sys.stdout.flush()
     request = read_request()
     exit_code, error = run(request["code"])
     if error is not None:
         sys.stderr.write(error["traceback"])
+    sys.stdout.write(END_MARKER)
     sys.stdout.flush()
     sys.stderr.write("\n" + FRAME_MARKER + json.dumps({"exitCode": exit_code, "error": error}) + "\n")
     sys.stderr.flush()

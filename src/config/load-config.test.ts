@@ -32,6 +32,7 @@ const DEFAULTS: SandboxConfig = {
     mounts: [],
   },
   orchestrator: { instance_id: 'default', concurrency: 4, queue_limit: 100 },
+  pool: { size: 2, preload: ['numpy', 'pandas'], idle_seconds: 300 },
   server: {
     host: '127.0.0.1',
     port: 8080,
@@ -160,13 +161,14 @@ describe('parseConfig: refusals', () => {
     expect(error.problems).toStrictEqual([
       {
         path: 'bogus',
-        message: 'unknown key; expected one of: code_execution, orchestrator, server, logging',
+        message:
+          'unknown key; expected one of: code_execution, orchestrator, pool, server, logging',
         line: 2,
         column: 1,
       },
     ])
     expect(error.message).toBe(
-      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, server, logging',
+      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, pool, server, logging',
     )
   })
 
@@ -410,7 +412,7 @@ describe('parseConfig: refusals', () => {
       '  test.yml:2:31: code_execution.allow_dangerous_operations: expected a boolean, got the string "true" (write true or false without quotes)',
       '  test.yml:3:20: code_execution.timeout_seconds: expected a value > 0, got number -1',
       '  test.yml:5:10: logging.level: expected one of "error", "warn", "info", "debug", got the string "loud"',
-      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, server, logging',
+      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, pool, server, logging',
     ])
   })
 

@@ -51,6 +51,7 @@ const SECTIONS = new Set([
   'allowed_operations',
   'limits',
   'orchestrator',
+  'pool',
   'server',
   'logging',
 ])

@@ -285,9 +285,35 @@ const logging = z
   })
   .describe('Structured logs on stderr.')
 
+const pool = z
+  .strictObject({
+    size: z
+      .int()
+      .min(0)
+      .max(64)
+      .default(2)
+      .describe(
+        'Containers kept created, started and waiting for code, each used once and then removed; 0 turns the pool off. Requests that lower limits run cold.',
+      ),
+    preload: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'expected a module name'))
+      .default(['numpy', 'pandas'])
+      .describe('Modules a warm runner imports while it waits, when the policy allows them.'),
+    idle_seconds: z
+      .number()
+      .positive()
+      .max(86_400)
+      .default(300)
+      .describe('A warm container unused this long is replaced by a fresh one.'),
+  })
+  .describe(
+    'The warm pool: fresh containers started ahead of need, so an execution skips container start-up.',
+  )
+
 export const configSchema = z.strictObject({
   code_execution: codeExecution.prefault({}),
   orchestrator: orchestrator.prefault({}),
+  pool: pool.prefault({}),
   server: server.prefault({}),
   logging: logging.prefault({}),
 })
@@ -295,5 +321,6 @@ export const configSchema = z.strictObject({
 export type SandboxConfig = z.infer<typeof configSchema>
 export type CodeExecutionConfig = SandboxConfig['code_execution']
 export type LimitsConfig = CodeExecutionConfig['limits']
+export type PoolConfig = SandboxConfig['pool']
 export type ServerConfig = SandboxConfig['server']
 export type ConfigInput = z.input<typeof configSchema>

@@ -19,6 +19,9 @@ export interface FileAccessGrant {
 
 export const WORKSPACE_PATH = '/workspace'
 
+/** Must match READY_MARKER in images/python/runner.py. */
+export const READY_MARKER = '\x1etinyagent-ready\n'
+
 export interface ContainerSpecInput {
   readonly image: string
   readonly runtime: string
@@ -29,6 +32,11 @@ export interface ContainerSpecInput {
   readonly executionId: string
   /** Without it the container has no mount of any kind. */
   readonly fileAccess?: FileAccessGrant | undefined
+  /**
+   * A warm container: the runner imports these modules, then says it is ready (see
+   * READY_MARKER) before it reads the code.
+   */
+  readonly warm?: { readonly preload: readonly string[] } | undefined
 }
 
 const MIB = 1_048_576
@@ -58,6 +66,8 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
     Hostname: 'sandbox',
     NetworkDisabled: true,
     Labels: labelsFor(input.instanceId, input.owner, input.executionId),
+    // Module names only; the code itself never goes on the command line.
+    ...(input.warm ? { Cmd: ['--ready', '--preload', input.warm.preload.join(',')] } : {}),
     // The code arrives on stdin, never in the command line or environment.
     AttachStdin: true,
     AttachStdout: true,

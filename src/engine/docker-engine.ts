@@ -1,4 +1,4 @@
-import Docker from 'dockerode'
+import Docker, { type ContainerCreateOptions } from 'dockerode'
 import { type Logger, silentLogger } from '../logger.js'
 import type {
   ContainerEngine,
@@ -6,7 +6,9 @@ import type {
   EngineInfo,
   ManagedContainer,
   RunRequest,
+  StartedContainer,
 } from './container-engine.js'
+import { DockerStartedContainer } from './docker-started-container.js'
 import { toEngineError } from './engine-errors.js'
 import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER } from './labels.js'
 import { runContainer } from './run-container.js'
@@ -35,6 +37,14 @@ export class DockerEngine implements ContainerEngine {
       return await runContainer(this.#docker, request, this.#logger)
     } catch (error) {
       throw toEngineError(error, this.endpoint, request.spec.Image)
+    }
+  }
+
+  async start(spec: ContainerCreateOptions, readyMarker?: string): Promise<StartedContainer> {
+    try {
+      return await DockerStartedContainer.start(this.#docker, spec, this.#logger, readyMarker)
+    } catch (error) {
+      throw toEngineError(error, this.endpoint, spec.Image)
     }
   }
 

@@ -32,6 +32,19 @@ export class OutputCollector {
     return Buffer.concat(this.#chunks, this.#size).toString('utf8')
   }
 
+  /** The last `bytes` bytes kept so far, decoded (a character cut at the start becomes U+FFFD). */
+  tail(bytes: number): string {
+    const picked: Buffer[] = []
+    let size = 0
+    for (let i = this.#chunks.length - 1; i >= 0 && size < bytes; i--) {
+      const chunk = this.#chunks[i] as Buffer
+      picked.unshift(chunk)
+      size += chunk.length
+    }
+    const joined = Buffer.concat(picked, size)
+    return joined.subarray(Math.max(0, size - bytes)).toString('utf8')
+  }
+
   #take(chunk: Buffer, onOverflow: () => void): void {
     if (this.#truncated) return
     const room = this.limitBytes - this.#size

@@ -1,7 +1,7 @@
 import type { LimitsConfig } from '../config/schema.js'
 import type { ContainerOutcome } from '../engine/container-engine.js'
 import type { ExecutionStatus, PythonError } from './execution-result.js'
-import { splitRunnerFrame } from './runner-frame.js'
+import { splitRunnerFrame, stripEndMarker } from './runner-frame.js'
 
 export interface OutcomeSummary {
   readonly status: ExecutionStatus
@@ -29,15 +29,17 @@ export function summarizeOutcome(
   const { stderr, frame } = splitRunnerFrame(outcome.stderr)
   const error = frame?.error ?? null
   const killedByUs = outcome.stopReason !== 'exited'
-  const status = statusOf(outcome, error)
+  // A run that ended on the runner's report has no container exit code yet: the frame has it.
+  const exited = { ...outcome, exitCode: outcome.exitCode ?? frame?.exitCode ?? null }
+  const status = statusOf(exited, error)
   return {
     status,
-    exitCode: killedByUs ? null : outcome.exitCode,
-    stdout: outcome.stdout,
+    exitCode: killedByUs ? null : exited.exitCode,
+    stdout: stripEndMarker(outcome.stdout),
     stderr,
     truncated: outcome.stdoutTruncated || outcome.stderrTruncated,
     error,
-    message: messageFor(status, outcome, error, context),
+    message: messageFor(status, exited, error, context),
   }
 }
 

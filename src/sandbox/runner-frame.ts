@@ -3,6 +3,29 @@ import type { PythonError } from './execution-result.js'
 /** Must match FRAME_MARKER in images/python/runner.py. */
 export const FRAME_MARKER = '\n\x1etinyagent-result '
 
+/** Must match END_MARKER in images/python/runner.py: the last bytes the runner writes to stdout. */
+export const END_MARKER = '\x1etinyagent-end\n'
+
+/** Largest frame looked for at the end of stderr while a run is in progress. */
+const FRAME_SCAN_BYTES = 1_048_576
+
+/**
+ * True once the runner has reported: stdout ends with the end marker and stderr with a
+ * complete frame line. Each pipe is ordered, so nothing the code wrote can still be on its way.
+ */
+export function runnerHasReported(output: {
+  tail(stream: 'stdout' | 'stderr', bytes: number): string
+}): boolean {
+  if (!output.tail('stdout', END_MARKER.length).endsWith(END_MARKER)) return false
+  if (!output.tail('stderr', 1).endsWith('\n')) return false
+  return splitRunnerFrame(output.tail('stderr', FRAME_SCAN_BYTES)).frame !== undefined
+}
+
+/** Removes the runner's end marker from the end of stdout, if it is there. */
+export function stripEndMarker(stdout: string): string {
+  return stdout.endsWith(END_MARKER) ? stdout.slice(0, -END_MARKER.length) : stdout
+}
+
 export interface RunnerFrame {
   readonly exitCode: number
   readonly error: PythonError | null

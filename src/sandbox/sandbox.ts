@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { CodeExecutionConfig } from '../config/schema.js'
 import { type ConfigInput, configSchema, type SandboxConfig } from '../config/schema.js'
 import type { ContainerEngine, OutputListener } from '../engine/container-engine.js'
 import { DockerEngine } from '../engine/docker-engine.js'
@@ -6,15 +7,17 @@ import { currentOwner } from '../engine/labels.js'
 import { processIsAlive, reap } from '../engine/reaper.js'
 import { AbortedError, ShutDownError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
+import { allowedImports, isImportAllowed } from '../policy/allowed-imports.js'
 import { checkPolicy } from '../policy/index.js'
 import { reapWorkspaces } from '../workspace/workspace-reaper.js'
-import { engineErrorResult, executeInContainer } from './container-execution.js'
+import { createWarmEntry, engineErrorResult, executeInContainer } from './container-execution.js'
 import type { ExecuteRequest } from './execute-request.js'
 import { type ValidatedRequest, validateRequest } from './execute-request.js'
 import { ExecutionQueue } from './execution-queue.js'
 import type { ExecutionResult } from './execution-result.js'
 import { refusedResult } from './refused-result.js'
 import { chooseRuntime } from './runtime-choice.js'
+import { WarmPool } from './warm-pool.js'
 
 export interface SandboxOptions {
   /** Parsed config, or raw input that is validated here. @default all defaults (secure) */
@@ -44,6 +47,7 @@ export class Sandbox {
   readonly #shutdown = new AbortController()
   #closed = false
   #runtimeChoice: Promise<string> | undefined
+  #pool: WarmPool | undefined
 
   private constructor(config: SandboxConfig, engine: ContainerEngine, logger: Logger) {
     this.config = config
@@ -61,7 +65,13 @@ export class Sandbox {
     const logger = options.logger ?? silentLogger
     const sandbox = new Sandbox(config, options.engine ?? new DockerEngine({ logger }), logger)
     await sandbox.#reapOrphans()
+    sandbox.#startPool()
     return sandbox
+  }
+
+  /** Warm containers ready now (0 when the pool is off). */
+  get warm(): number {
+    return this.#pool?.ready ?? 0
   }
 
   /** Executions waiting for a container slot. */
@@ -106,6 +116,30 @@ export class Sandbox {
       await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, grace).unref())])
     this.#shutdown.abort()
     await idle
+    await this.#pool?.close()
+  }
+
+  #startPool(): void {
+    const { pool } = this.config
+    if (pool.size === 0) return
+    const preload = preloadable(pool.preload, this.config.code_execution)
+    this.#pool = new WarmPool({
+      size: pool.size,
+      idleMs: pool.idle_seconds * 1_000,
+      logger: this.#logger,
+      create: async () =>
+        createWarmEntry(
+          {
+            engine: this.#engine,
+            config: this.config,
+            logger: this.#logger,
+            owner: this.#owner,
+            runtime: await this.#runtime(),
+            id: randomUUID(),
+          },
+          preload,
+        ),
+    })
   }
 
   async #run(
@@ -130,6 +164,7 @@ export class Sandbox {
       request,
       signal,
       onOutput,
+      pool: this.#pool,
     })
     if (result === 'aborted')
       throw this.#shutdown.signal.aborted ? new ShutDownError() : new AbortedError()
@@ -180,4 +215,11 @@ export class Sandbox {
     if (workspaces.length > 0)
       this.#logger.warn('removed orphaned workspaces', { count: workspaces.length })
   }
+}
+
+/** Preloading is only for modules the code may import anyway: a warm runner gives no more. */
+function preloadable(modules: readonly string[], settings: CodeExecutionConfig): string[] {
+  if (settings.allow_dangerous_operations) return [...modules]
+  const allowed = allowedImports(settings)
+  return modules.filter((name) => isImportAllowed(name.split('.'), allowed))
 }

@@ -1,8 +1,9 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { FastifyReply } from 'fastify'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
+import { END_MARKER, FRAME_MARKER } from '../sandbox/runner-frame.js'
 import type { HttpError } from './http-errors.js'
-import { StderrFrameFilter } from './stderr-frame-filter.js'
+import { RunnerMarkerFilter } from './runner-marker-filter.js'
 
 /**
  * Server-Sent Events for one execution: `stdout` and `stderr` events (`{"text": ...}`) as
@@ -13,7 +14,10 @@ import { StderrFrameFilter } from './stderr-frame-filter.js'
 export class ExecutionStream {
   readonly #reply: FastifyReply
   readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
-  readonly #stderr = new StderrFrameFilter()
+  readonly #filters = {
+    stdout: new RunnerMarkerFilter(END_MARKER),
+    stderr: new RunnerMarkerFilter(FRAME_MARKER),
+  }
   #started = false
 
   constructor(reply: FastifyReply) {
@@ -25,16 +29,16 @@ export class ExecutionStream {
   }
 
   output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    const decoded = this.#decoders[stream].write(chunk)
-    const text = stream === 'stderr' ? this.#stderr.push(decoded) : decoded
+    const text = this.#filters[stream].push(this.#decoders[stream].write(chunk))
     if (text !== '') this.#send(stream, { text })
   }
 
   result(result: ExecutionResult): void {
-    const stdout = this.#decoders.stdout.end()
-    if (stdout !== '') this.#send('stdout', { text: stdout })
-    const stderr = this.#stderr.push(this.#decoders.stderr.end()) + this.#stderr.flush()
-    if (stderr !== '') this.#send('stderr', { text: stderr })
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const filter = this.#filters[stream]
+      const text = filter.push(this.#decoders[stream].end()) + filter.flush()
+      if (text !== '') this.#send(stream, { text })
+    }
     this.#send('result', result)
     this.#reply.raw.end()
   }

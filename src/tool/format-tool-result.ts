@@ -19,7 +19,14 @@ export function formatToolResult(result: ExecutionResult): string {
       `violation at line ${v.line}, column ${v.column}: ${v.message} (\`${v.text}\`); ${v.hint}`,
     )
   }
-  if (result.status !== 'ok' && result.message !== null && result.violations.length === 0) {
+  // A traceback on stderr already says what the message would.
+  const explained = result.error !== null && result.error.traceback !== ''
+  if (
+    result.status !== 'ok' &&
+    result.message !== null &&
+    result.violations.length === 0 &&
+    !explained
+  ) {
     lines.push(result.message)
   }
   if (result.status === 'policy_violation') {

@@ -25,6 +25,9 @@ export function testConfig(overrides: ConfigInput = {}): SandboxConfig {
       ...base.code_execution,
       runtime: overrides.code_execution?.runtime ?? TEST_RUNTIME,
     },
+    // Cold by default, so "no container left after this execution" holds the moment it
+    // returns; the warm pool's own tests turn it on.
+    pool: { ...base.pool, size: overrides.pool?.size ?? 0 },
     orchestrator: {
       ...base.orchestrator,
       instance_id: `${testInstancePrefix()}${randomUUID().slice(0, 8)}`,

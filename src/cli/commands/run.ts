@@ -18,7 +18,11 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
     command.values.config,
     command.values.verbose === true,
   )
-  const sandbox = await Sandbox.create({ config, logger })
+  // One execution: a warm pool would only start containers nobody uses.
+  const sandbox = await Sandbox.create({
+    config: { ...config, pool: { ...config.pool, size: 0 } },
+    logger,
+  })
   const controller = new AbortController()
   const interrupt = (): void => controller.abort()
   process.once('SIGINT', interrupt)

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { StderrFrameFilter } from './stderr-frame-filter.js'
+import { END_MARKER, FRAME_MARKER } from '../sandbox/runner-frame.js'
+import { RunnerMarkerFilter } from './runner-marker-filter.js'
 
-const FRAME = '\n\x1etinyagent-result {"exitCode":0,"error":null}\n'
+const FRAME = `${FRAME_MARKER}{"exitCode":0,"error":null}\n`
 
-function run(chunks: readonly string[]): string[] {
-  const filter = new StderrFrameFilter()
+function run(chunks: readonly string[], marker = FRAME_MARKER): string[] {
+  const filter = new RunnerMarkerFilter(marker)
   return [...chunks.map((chunk) => filter.push(chunk)), filter.flush()]
 }
 
-describe('StderrFrameFilter', () => {
+describe('RunnerMarkerFilter', () => {
   it('passes ordinary output through at once, newlines included', () => {
     expect(run(['warning\n', 'more\n'])).toStrictEqual(['warning\n', 'more\n', ''])
   })
@@ -28,5 +29,11 @@ describe('StderrFrameFilter', () => {
 
   it('drops everything after the frame', () => {
     expect(run([FRAME, 'late\n'])).toStrictEqual(['', '', ''])
+  })
+
+  it('drops the stdout end marker, keeping the newline before it (the program printed it)', () => {
+    expect(run(['c\n', END_MARKER], END_MARKER)).toStrictEqual(['c\n', '', ''])
+    expect(run([`c\n${END_MARKER}`], END_MARKER)).toStrictEqual(['c\n', ''])
+    expect(run(['c\n\x1etinyagent-', 'end\n'], END_MARKER)).toStrictEqual(['c\n', '', ''])
   })
 })

@@ -1,0 +1,140 @@
+import type { StartedContainer } from '../engine/container-engine.js'
+import type { Logger } from '../logger.js'
+import type { Workspace } from '../workspace/workspace.js'
+
+/** A started container waiting for code, with its own workspace when file operations are on. */
+export interface WarmEntry {
+  readonly container: StartedContainer
+  readonly workspace: Workspace | undefined
+  readonly createdAt: number
+}
+
+export interface WarmPoolOptions {
+  /** Entries kept ready. */
+  readonly size: number
+  /** An entry unused this long is replaced. */
+  readonly idleMs: number
+  readonly create: () => Promise<WarmEntry>
+  readonly logger: Logger
+  /** @default performance.now */
+  readonly now?: () => number
+}
+
+const MAX_BACKOFF_MS = 30_000
+
+/**
+ * Keeps `size` fresh containers started ahead of need. `take()` never waits: with nothing
+ * ready it returns undefined and the caller runs cold. Every entry is used once; used, idle
+ * and dead entries are removed in the background and replaced, with backoff while the
+ * engine is failing.
+ */
+export class WarmPool {
+  readonly #options: WarmPoolOptions
+  readonly #now: () => number
+  readonly #ready: WarmEntry[] = []
+  readonly #creating = new Set<Promise<void>>()
+  readonly #disposing = new Set<Promise<void>>()
+  readonly #idleTimer: NodeJS.Timeout
+  #failures = 0
+  #retryTimer: NodeJS.Timeout | undefined
+  #closed = false
+
+  constructor(options: WarmPoolOptions) {
+    this.#options = options
+    this.#now = options.now ?? (() => performance.now())
+    this.#idleTimer = setInterval(
+      () => this.#recycleIdle(),
+      Math.min(options.idleMs, 10_000),
+    ).unref()
+    this.#refill()
+  }
+
+  /** Entries ready now. */
+  get ready(): number {
+    return this.#ready.length
+  }
+
+  /** A ready, living entry, or undefined (then run cold). The caller must `release` it. */
+  take(): WarmEntry | undefined {
+    let entry = this.#ready.shift()
+    while (entry !== undefined && !entry.container.alive) {
+      this.#dispose(entry)
+      entry = this.#ready.shift()
+    }
+    this.#refill()
+    return entry
+  }
+
+  /** Removes a used entry in the background; an entry is never handed out twice. */
+  release(entry: WarmEntry): void {
+    this.#dispose(entry)
+  }
+
+  /** Resolves when every entry this pool made is gone. */
+  async close(): Promise<void> {
+    this.#closed = true
+    clearInterval(this.#idleTimer)
+    clearTimeout(this.#retryTimer)
+    await Promise.allSettled([...this.#creating])
+    for (const entry of this.#ready.splice(0)) this.#dispose(entry)
+    await Promise.allSettled([...this.#disposing])
+  }
+
+  #refill(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return
+    while (this.#ready.length + this.#creating.size < this.#options.size) {
+      const creation = this.#options
+        .create()
+        .then((entry) => {
+          this.#failures = 0
+          if (this.#closed) this.#dispose(entry)
+          else this.#ready.push(entry)
+        })
+        .catch((error: unknown) => this.#backOff(error))
+        .finally(() => this.#creating.delete(creation))
+      this.#creating.add(creation)
+    }
+  }
+
+  #backOff(error: unknown): void {
+    this.#failures++
+    const wait = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.#failures - 1))
+    this.#options.logger.warn('warm pool could not start a container', {
+      error: String(error),
+      retryInMs: wait,
+    })
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      this.#refill()
+    }, wait).unref()
+  }
+
+  #recycleIdle(): void {
+    const now = this.#now()
+    const stale = this.#ready.filter(
+      (e) => !e.container.alive || now - e.createdAt > this.#options.idleMs,
+    )
+    if (stale.length === 0) return
+    for (const entry of stale) {
+      this.#ready.splice(this.#ready.indexOf(entry), 1)
+      this.#dispose(entry)
+    }
+    this.#refill()
+  }
+
+  #dispose(entry: WarmEntry): void {
+    const disposal = Promise.allSettled([entry.container.discard(), entry.workspace?.dispose()])
+      .then((results) => {
+        for (const result of results) {
+          if (result.status === 'rejected') {
+            this.#options.logger.warn('could not remove a warm container', {
+              error: String(result.reason),
+            })
+          }
+        }
+      })
+      .finally(() => this.#disposing.delete(disposal))
+    this.#disposing.add(disposal)
+  }
+}

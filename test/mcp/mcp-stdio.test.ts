@@ -1,0 +1,88 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertCliBuilt, CLI_MAIN, testInstanceId, Workspace } from '../support/cli.js'
+import { containersOf } from '../support/managed-containers.js'
+
+let ws: Workspace
+let client: Client
+const instanceId = testInstanceId()
+
+beforeAll(async () => {
+  await assertCliBuilt()
+  ws = await Workspace.create()
+  const config = await ws.file(
+    'mcp.yml',
+    `orchestrator:\n  instance_id: ${instanceId}\ncode_execution:\n  allowed_operations:\n    imports: ["time"]\n`,
+  )
+  client = new Client({ name: 'tinyagent-sandbox-test', version: '0.0.0' })
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI_MAIN, 'mcp', '--config', config],
+      cwd: ws.dir,
+      stderr: 'ignore',
+    }),
+  )
+})
+
+afterAll(async () => {
+  await client?.close()
+  await ws?.remove()
+  expect(await containersOf(instanceId)).toStrictEqual([])
+})
+
+async function call(args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
+  const result = (await client.callTool({ name: 'anon_coder', arguments: args })) as CallToolResult
+  const [first] = result.content
+  return { text: first?.type === 'text' ? first.text : '', isError: result.isError === true }
+}
+
+describe('tinyagent-sandbox mcp (stdio)', () => {
+  it('lists anon_coder with its parameters and the imports the config allows', async () => {
+    const { tools } = await client.listTools()
+    expect(tools.map((tool) => tool.name)).toStrictEqual(['anon_coder'])
+    const [tool] = tools
+    expect(Object.keys(tool?.inputSchema.properties ?? {})).toStrictEqual(['code', 'timeout'])
+    expect(tool?.inputSchema.required).toStrictEqual(['code'])
+    expect(tool?.description).toContain(
+      'Allowed imports: math, random, string, re, collections, itertools, json, datetime, statistics, functools, operator, numpy, pandas, time; any other import is refused.',
+    )
+    expect(tool?.description).toContain('File access (open()) is not allowed.')
+  })
+
+  it('runs code and returns its output with status ok', async () => {
+    expect(await call({ code: 'print(sum(range(10)))' })).toStrictEqual({
+      text: 'status: ok (exit code 0)\nstdout:\n45',
+      isError: false,
+    })
+  })
+
+  it('returns a policy violation with the line and the setting that would allow it, running nothing', async () => {
+    const { text, isError } = await call({ code: 'import socket\n' })
+    expect(isError).toBe(true)
+    expect(text).toBe(
+      [
+        'status: policy_violation',
+        'violation at line 1, column 8: `socket` is not an allowed import (`socket`); add `socket` to code_execution.allowed_operations.imports',
+        'Nothing was run. Rewrite the code without the refused constructs.',
+      ].join('\n'),
+    )
+  })
+
+  it('stops code at the timeout the call asked for', async () => {
+    const { text, isError } = await call({ code: 'import time\ntime.sleep(30)', timeout: 1 })
+    expect(isError).toBe(true)
+    expect(text).toBe(
+      'status: timeout\nStopped after the 1 s time limit that the request asked for (code_execution.timeout_seconds allows up to 10 s).',
+    )
+  })
+
+  it('refuses a timeout above the configured one as a tool error naming the setting', async () => {
+    expect(await call({ code: 'print(1)', timeout: 60 })).toStrictEqual({
+      text: 'invalid_argument: Expected `timeoutSeconds` to be at most 10 (code_execution.timeout_seconds), got 60',
+      isError: true,
+    })
+  })
+})

@@ -1,0 +1,119 @@
+import { readdir } from 'node:fs/promises'
+import Docker from 'dockerode'
+import { describe, expect } from 'vitest'
+import type { Sandbox } from '../src/sandbox/sandbox.js'
+import { instanceDir } from '../src/workspace/workspace.js'
+import { containersOf } from './support/managed-containers.js'
+import { sandboxTest as test } from './support/sandbox-fixture.js'
+
+const docker = new Docker()
+
+async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+const full = (sandbox: Sandbox) => until('the pool is full', () => sandbox.warm === 2)
+
+describe('the warm pool on the real engine', () => {
+  test.scoped({ configOverrides: { pool: { size: 2 } } })
+
+  test('runs an execution in a ready container, removes it, and refills', async ({ sandbox }) => {
+    await full(sandbox)
+    const before = new Set(await containersOf(sandbox.config.orchestrator.instance_id))
+    const result = await sandbox.execute({
+      code: 'import pandas as pd\nprint(int(pd.Series([1, 2, 3]).sum()))',
+    })
+    expect(result).toMatchObject({ status: 'ok', stdout: '6\n', stderr: '', exitCode: 0 })
+    await full(sandbox)
+    await until('the used container is gone', async () => {
+      const now = await containersOf(sandbox.config.orchestrator.instance_id)
+      return now.length === 2 && now.filter((id) => before.has(id)).length === 1
+    })
+  })
+
+  test('gives each execution a fresh container: nothing carries over', async ({ sandbox }) => {
+    await full(sandbox)
+    await sandbox.execute({ code: 'import json\njson.marker = "left behind"' })
+    await full(sandbox)
+    const second = await sandbox.execute({
+      code: 'import json\nprint(getattr(json, "marker", "fresh"))',
+    })
+    expect(second.stdout).toBe('fresh\n')
+  })
+
+  test('keeps timeouts, limits and exceptions exactly as cold runs do', async ({ sandbox }) => {
+    await full(sandbox)
+    const timedOut = await sandbox.execute({ code: 'while True:\n    pass', timeoutSeconds: 1 })
+    expect(timedOut.status).toBe('timeout')
+    await full(sandbox)
+    const failed = await sandbox.execute({ code: 'def f():\n    raise KeyError("k")\nf()' })
+    expect(failed.status).toBe('error')
+    expect(failed.error?.name).toBe('KeyError')
+    expect(failed.error?.traceback).toContain('File "<sandbox>", line 3, in <module>')
+  })
+
+  test('does not hand out a container that died while waiting', async ({ sandbox }) => {
+    await full(sandbox)
+    for (const id of await containersOf(sandbox.config.orchestrator.instance_id)) {
+      await docker.getContainer(id).kill()
+    }
+    const result = await sandbox.execute({ code: 'print("ran")' })
+    expect(result.stdout).toBe('ran\n')
+  })
+
+  test('runs a request that lowers a limit cold, leaving the pool untouched', async ({
+    sandbox,
+  }) => {
+    await full(sandbox)
+    const before = await containersOf(sandbox.config.orchestrator.instance_id)
+    const result = await sandbox.execute({ code: 'print(1)', limits: { memory_mb: 128 } })
+    expect(result.stdout).toBe('1\n')
+    expect((await containersOf(sandbox.config.orchestrator.instance_id)).sort()).toEqual(
+      before.sort(),
+    )
+  })
+
+  test('close() removes every pooled container', async ({ sandbox }) => {
+    await full(sandbox)
+    await sandbox.close()
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
+  })
+})
+
+describe('the warm pool with file operations', () => {
+  test.scoped({
+    configOverrides: {
+      pool: { size: 1 },
+      code_execution: { allowed_operations: { file_operations: true } },
+    },
+  })
+
+  test('gives each pooled container its own workspace, and removes it after use', async ({
+    sandbox,
+  }) => {
+    await until('the pool is full', () => sandbox.warm === 1)
+    const result = await sandbox.execute({
+      code: 'data = open("in.txt").read()\nopen("out.txt", "w").write(data.upper())',
+      files: [{ name: 'in.txt', content: 'hello' }],
+    })
+    expect(result.status).toBe('ok')
+    expect(
+      result.files.map((f) => [f.name, Buffer.from(f.contentBase64, 'base64').toString()]),
+    ).toEqual([['out.txt', 'HELLO']])
+    await until('the pool is full', () => sandbox.warm === 1)
+    await sandbox.close()
+    expect(
+      await readdir(instanceDir(undefined, sandbox.config.orchestrator.instance_id)).catch(
+        () => [],
+      ),
+    ).toEqual([])
+  })
+})
