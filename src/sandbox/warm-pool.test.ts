@@ -42,9 +42,10 @@ describe('WarmPool', () => {
     await settle()
     expect(pool.ready).toBe(2)
     expect(made).toHaveLength(4)
-    if (first) pool.release(first)
+    if (first === undefined) throw new Error('expected a ready entry')
+    pool.release(first)
     await settle()
-    expect((first?.container as FakeContainer).discarded).toBe(true)
+    expect((first.container as FakeContainer).discarded).toBe(true)
     await pool.close()
   })
 
@@ -57,8 +58,9 @@ describe('WarmPool', () => {
     })
     await settle()
     const dead = pool.take()
-    ;(dead?.container as FakeContainer).alive = false
-    if (dead) pool.release(dead)
+    if (dead === undefined) throw new Error('expected a ready entry')
+    ;(dead.container as FakeContainer).alive = false
+    pool.release(dead)
     await settle()
     const [a, b] = [pool.take(), pool.take()]
     for (const taken of [a, b]) expect(taken?.container.alive).toBe(true)
