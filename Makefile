@@ -35,7 +35,7 @@ test: build image
 
 # The container suites again under gVisor (the CLI suite writes its own runc configs).
 test-runsc: build image
-	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts test/warm-pool.test.ts $(VITEST_ARGS)
+	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts test/warm-pool.test.ts test/results.test.ts $(VITEST_ARGS)
 
 test-unit: deps
 	npx vitest run --project unit

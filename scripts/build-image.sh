@@ -35,10 +35,14 @@ fi
 log "Building $tag FROM $base."
 build_log=$(mktemp /tmp/tinyagent-build.XXXXXX.log)
 trap 'rm -f "$build_log"' EXIT
+# A second tag names the package set, so images with different packages can sit side by side.
+packages=$(grep -v '^#' "$context/packages.txt" | tr -s ' \n' ' ' | sed 's/ $//')
+package_tag="${tag%%:*}:pkgs-$(printf '%s' "$packages" | sha256sum | cut -c1-12)"
 if ! docker build --build-arg "BASE_IMAGE=$base" \
-  --label "tinyagent-sandbox.source-digest=$digest" -t "$tag" "$context" >"$build_log" 2>&1; then
+  --label "tinyagent-sandbox.source-digest=$digest" --label "tinyagent-sandbox.packages=$packages" \
+  -t "$tag" -t "$package_tag" "$context" >"$build_log" 2>&1; then
   tail -30 "$build_log" >&2
   log "docker build failed (last lines above)."
   exit 1
 fi
-log "Built $tag ($(docker image inspect "$tag" --format '{{.Size}}' | awk '{printf "%.0f MB", $1/1e6}'))."
+log "Built $tag and $package_tag ($(docker image inspect "$tag" --format '{{.Size}}' | awk '{printf "%.0f MB", $1/1e6}'))."

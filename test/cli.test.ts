@@ -408,7 +408,7 @@ describe('tinyagent-sandbox doctor', () => {
       expect.objectContaining({
         name: 'image',
         ok: true,
-        detail: '`tinyagent-sandbox/python` is present',
+        detail: expect.stringMatching(/^`tinyagent-sandbox\/python` is present, with python3, /),
       }),
     ])
   })

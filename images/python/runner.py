@@ -1,7 +1,9 @@
 """Runs one snippet of untrusted Python read from stdin, then reports how it ended.
 
-Stdin carries one JSON object: {"code": "<python source>"} (more keys may follow, such as
-the runtime policy; unknown keys are ignored so old images keep working with new hosts).
+Stdin carries one JSON object: {"code": "<python source>"} (more keys may follow; unknown
+keys are ignored so old images keep working with new hosts). With "guard" (settings from
+src/policy/runtime-guard.ts), the runtime guard in guard.py watches the code as it runs; a
+refusal ends the run at once with a frame that carries "violation" instead of an error.
 
 The user's stdout and stderr are theirs. After the code ends, one result frame
 is written as the last line of stderr: RECORD SEPARATOR (0x1e), the marker, and
@@ -11,8 +13,18 @@ Exit codes: 0 ok, 1 uncaught exception, the code's own for SystemExit.
 
 import json
 import linecache
+import os
 import sys
 import traceback
+
+# The runner's own helper modules sit beside it; -I keeps the script's directory off sys.path,
+# so it is added for these imports only. Everything the runner needs is imported here, before
+# the guard is installed.
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import guard  # noqa: E402
+import results  # noqa: E402
+
+del sys.path[0]
 
 FRAME_MARKER = "\x1etinyagent-result "
 # Last bytes on stdout: with the frame on stderr, it tells the host the run is complete
@@ -39,27 +51,45 @@ def describe(exc):
     }
 
 
-def run(source):
-    """Returns (exit_code, error_or_None)."""
+def run(source, watch=None):
+    """Returns (exit_code, error_or_None, value): value is a trailing expression's, as in a notebook.
+
+    `watch` (the guard's install) is called once the code is compiled, right before it runs.
+    """
     # Lets tracebacks quote the snippet's own lines.
     linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
     try:
-        code = compile(source, FILENAME, "exec")
+        body, last = results.split_last_expression(source, FILENAME)
     except (SyntaxError, ValueError) as exc:
-        return 1, describe(exc)
+        return 1, describe(exc), None
+    if watch is not None:
+        watch()
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     try:
-        exec(code, namespace)
+        exec(body, namespace)
+        value = None if last is None else eval(last, namespace)
     except SystemExit as exc:
         if exc.code is None:
-            return 0, None
+            return 0, None, None
         if isinstance(exc.code, int):
-            return exc.code, None
+            return exc.code, None, None
         print(exc.code, file=sys.stderr)
-        return 1, None
+        return 1, None, None
     except BaseException as exc:  # the snippet's failure is data, whatever it is
-        return 1, describe(exc)
-    return 0, None
+        return 1, describe(exc), None
+    return 0, None, value
+
+
+def rich_results(value, caps):
+    """The trailing value and open figures; a failure here is reported, never fatal."""
+    try:
+        figures, truncated = results.collect_figures(
+            int(caps.get("maxFigures", 10)), int(caps.get("maxBytes", 2 * 1024 * 1024))
+        )
+        return {"result": results.describe_value(value), "artifacts": figures, "artifactsTruncated": truncated}
+    except Exception as exc:
+        print(f"tinyagent-sandbox: could not describe the result: {exc}", file=sys.stderr)
+        return {"result": None, "artifacts": [], "artifactsTruncated": False}
 
 
 def read_request():
@@ -85,20 +115,52 @@ def preload(argv):
                 pass
 
 
+def seed_matplotlib_cache():
+    """Copies the image's prebuilt font cache into the fresh, writable MPLCONFIGDIR."""
+    import os
+    import shutil
+
+    source, target = "/opt/tinyagent/mpl", os.environ.get("MPLCONFIGDIR", "")
+    if target and os.path.isdir(source) and not os.path.exists(target):
+        shutil.copytree(source, target)
+
+
 def main():
+    seed_matplotlib_cache()
     preload(sys.argv[1:])
     if "--ready" in sys.argv[1:]:
         sys.stdout.write(READY_MARKER)
         sys.stdout.flush()
     request = read_request()
-    exit_code, error = run(request["code"])
+    source = request["code"]
+    settings = request.get("guard")
+    watch = None
+    if isinstance(settings, dict):
+        watch = guard.Guard(settings, FILENAME, lambda *refusal: refuse(source, *refusal)).install
+    exit_code, error, value = run(source, watch)
     if error is not None:
         sys.stderr.write(error["traceback"])
+    frame = {"exitCode": exit_code, "error": error}
+    frame.update(rich_results(value, request.get("artifacts") or {}))
     sys.stdout.write(END_MARKER)
     sys.stdout.flush()
-    sys.stderr.write("\n" + FRAME_MARKER + json.dumps({"exitCode": exit_code, "error": error}) + "\n")
+    sys.stderr.write("\n" + FRAME_MARKER + json.dumps(frame) + "\n")
     sys.stderr.flush()
+    if watch is not None:
+        # No finalizer of the code runs after the report, so none can be refused after it.
+        os._exit(exit_code & 0xFF)
     sys.exit(exit_code)
+
+
+def refuse(source, event, rule, subject, frame):
+    """The guard refused an event: report it as the run's end and stop, whatever the code catches."""
+    line, column, text = guard.code_position(frame, FILENAME, source)
+    violation = {"rule": rule, "event": event, "subject": subject, "line": line, "column": column, "text": text}
+    report = {"exitCode": 1, "error": None, "violation": violation, "result": None, "artifacts": [], "artifactsTruncated": False}
+    # Raw writes: the code may have replaced sys.stdout or sys.stderr.
+    os.write(1, END_MARKER.encode())
+    os.write(2, ("\n" + FRAME_MARKER + json.dumps(report) + "\n").encode())
+    os._exit(1)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ const DEFAULTS: SandboxConfig = {
       returned_file_bytes: 10_485_760,
       returned_total_bytes: 20_971_520,
       returned_files: 100,
+      artifact_bytes: 2_097_152,
+      artifacts: 10,
     },
     image: 'tinyagent-sandbox/python',
     runtime: 'runc',
@@ -177,7 +179,7 @@ describe('parseConfig: refusals', () => {
       {
         path: 'code_execution.limits.memory',
         message:
-          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files',
+          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files, artifact_bytes, artifacts',
         line: 3,
         column: 5,
       },
@@ -202,7 +204,7 @@ describe('parseConfig: refusals', () => {
       {
         path: 'code_execution.limits.memroy_mb',
         message:
-          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files',
+          'unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files, artifact_bytes, artifacts',
         line: 1,
         column: 27,
       },

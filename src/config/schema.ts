@@ -150,6 +150,20 @@ const limits = z
       .max(10_000)
       .default(100)
       .describe('Most workspace files returned; past it the result says `filesTruncated: true`.'),
+    artifact_bytes: z
+      .int()
+      .min(0)
+      .max(64 * 1_048_576)
+      .default(2 * 1_048_576)
+      .describe(
+        'Total PNG bytes of the charts returned for one execution; past it, `artifactsTruncated: true`.',
+      ),
+    artifacts: z
+      .int()
+      .min(0)
+      .max(100)
+      .default(10)
+      .describe('Most charts (open matplotlib figures) returned for one execution.'),
   })
   .describe('Resource limits applied to every container.')
 

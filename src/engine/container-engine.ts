@@ -20,6 +20,11 @@ export interface ExecuteRequest {
   readonly timeoutMs: number
   /** Cap on each of stdout and stderr; past it the container is killed. */
   readonly outputLimitBytes: number
+  /**
+   * Extra room on stderr for the runner's closing report (charts, tables), which is not the
+   * code's output; the caller cuts the code's own stderr back to `outputLimitBytes`. @default 0
+   */
+  readonly stderrAllowanceBytes?: number | undefined
   readonly signal?: AbortSignal | undefined
   readonly onOutput?: OutputListener | undefined
   /**
@@ -88,6 +93,8 @@ export interface ContainerEngine {
   start(spec: ContainerCreateOptions, readyMarker?: string): Promise<StartedContainer>
   info(): Promise<EngineInfo>
   imageExists(image: string): Promise<boolean>
+  /** The Debian packages the image was built with (its build label), or undefined when it is missing. */
+  imagePackages(image: string): Promise<string[] | undefined>
   /** Containers carrying our labels, optionally of one orchestrator instance only. */
   listManaged(instanceId?: string): Promise<ManagedContainer[]>
   /** Force-removes a container; a container already gone is not an error. */

@@ -10,7 +10,7 @@ import type {
 } from './container-engine.js'
 import { DockerStartedContainer } from './docker-started-container.js'
 import { toEngineError } from './engine-errors.js'
-import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER } from './labels.js'
+import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER, LABEL_PACKAGES } from './labels.js'
 import { runContainer } from './run-container.js'
 
 export interface DockerEngineOptions {
@@ -58,6 +58,17 @@ export class DockerEngine implements ContainerEngine {
         defaultRuntime: String(info.DefaultRuntime),
       }
     } catch (error) {
+      throw toEngineError(error, this.endpoint)
+    }
+  }
+
+  async imagePackages(image: string): Promise<string[] | undefined> {
+    try {
+      const info = await this.#docker.getImage(image).inspect()
+      const label = info.Config?.Labels?.[LABEL_PACKAGES] ?? ''
+      return label.split(' ').filter((name) => name !== '')
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined
       throw toEngineError(error, this.endpoint)
     }
   }

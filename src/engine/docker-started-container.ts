@@ -135,7 +135,7 @@ export class DockerStartedContainer implements StartedContainer {
         (chunk) => onOutput?.('stdout', chunk),
       ),
       stderr: new OutputCollector(
-        request.outputLimitBytes,
+        request.outputLimitBytes + (request.stderrAllowanceBytes ?? 0),
         () => stop('output_limit'),
         (chunk) => onOutput?.('stderr', chunk),
       ),

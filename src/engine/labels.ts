@@ -7,6 +7,8 @@ export const LABEL_INSTANCE = 'tinyagent-sandbox.instance'
 /** Which process created it, as `hostname/pid`, so a reaper can tell orphans from live work. */
 export const LABEL_OWNER = 'tinyagent-sandbox.owner'
 export const LABEL_EXECUTION = 'tinyagent-sandbox.execution'
+/** On the image: the Debian packages of images/python/packages.txt it was built with. */
+export const LABEL_PACKAGES = 'tinyagent-sandbox.packages'
 
 /** This process, as written in LABEL_OWNER. */
 export function currentOwner(): string {

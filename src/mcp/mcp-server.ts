@@ -30,7 +30,13 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     async (args, extra): Promise<CallToolResult> => {
       try {
         const { text, result } = await executeAnonCoder(sandbox, args, extra.signal)
-        return { content: [{ type: 'text', text }], isError: result.status !== 'ok' }
+        // Charts go to the model as images, beside the text.
+        const images = result.artifacts.map((chart) => ({
+          type: 'image' as const,
+          data: chart.base64,
+          mimeType: chart.type,
+        }))
+        return { content: [{ type: 'text', text }, ...images], isError: result.status !== 'ok' }
       } catch (error) {
         if (!(error instanceof SandboxError)) throw error
         return {

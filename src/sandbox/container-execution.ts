@@ -13,8 +13,9 @@ import type { ValidatedRequest } from './execute-request.js'
 import type { ExecutionResult } from './execution-result.js'
 import { fileAccessEffective, grantFileAccess } from './file-access.js'
 import { summarizeOutcome } from './outcome.js'
+import { NO_RICH_RESULT } from './rich-result.js'
 import { runnerHasReported } from './runner-frame.js'
-import { runnerInput } from './runner-input.js'
+import { reportAllowanceBytes, runnerInput } from './runner-input.js'
 import type { WarmEntry, WarmPool } from './warm-pool.js'
 
 export interface ContainerExecution {
@@ -131,9 +132,10 @@ function specBase(
 function executeRequest(execution: ContainerExecution) {
   const { request, signal } = execution
   return {
-    stdin: runnerInput(request.code),
+    stdin: runnerInput(request.code, request.limits),
     timeoutMs: request.timeoutSeconds * 1_000,
     outputLimitBytes: request.limits.output_bytes,
+    stderrAllowanceBytes: reportAllowanceBytes(request.limits),
     signal,
     onOutput: execution.onOutput,
     isComplete: runnerHasReported,
@@ -231,5 +233,6 @@ export function engineErrorResult(
     files: [],
     filesTruncated: false,
     runtime,
+    ...NO_RICH_RESULT,
   }
 }

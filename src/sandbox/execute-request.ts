@@ -22,6 +22,8 @@ const LIMIT_KEYS = [
   'returned_file_bytes',
   'returned_total_bytes',
   'returned_files',
+  'artifact_bytes',
+  'artifacts',
 ] as const satisfies readonly (keyof LimitsConfig)[]
 
 const inputFileSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { Violation } from '../policy/types.js'
 import type { OutputFile } from '../workspace/workspace-files.js'
+import type { Artifact, ValueResult } from './rich-result.js'
 
 /**
  * How an execution ended. Everything untrusted code can cause is one of these; only the
@@ -55,4 +56,10 @@ export interface ExecutionResult {
   readonly filesTruncated: boolean
   /** The OCI runtime the container ran under (`runc`, `runsc`); null when none ran. */
   readonly runtime: string | null
+  /** The value of the code's last line when it is an expression (a DataFrame also as a table). */
+  readonly result: ValueResult | null
+  /** Charts: matplotlib figures open at the end, as PNGs. */
+  readonly artifacts: readonly Artifact[]
+  /** Some charts were left out (`limits.artifacts` or `limits.artifact_bytes`). */
+  readonly artifactsTruncated: boolean
 }

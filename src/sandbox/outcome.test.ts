@@ -35,7 +35,20 @@ describe('summarizeOutcome', () => {
       truncated: false,
       error: null,
       message: null,
+      result: null,
+      artifacts: [],
+      artifactsTruncated: false,
     })
+  })
+
+  it('cuts the code own stderr at the output cap, beyond which only the runner report may go', () => {
+    const summary = summarizeOutcome(outcome({ stderr: `${'e'.repeat(2_000)}${okFrame}` }), {
+      ...context,
+      limits: { ...context.limits, output_bytes: 1_024 },
+    })
+    expect(summary.stderr).toBe('e'.repeat(1_024))
+    expect(summary.truncated).toBe(true)
+    expect(summary.status).toBe('ok')
   })
 
   it('reports an exception as error with the exception as data', () => {

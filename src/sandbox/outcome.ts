@@ -1,9 +1,10 @@
 import type { LimitsConfig } from '../config/schema.js'
 import type { ContainerOutcome } from '../engine/container-engine.js'
 import type { ExecutionStatus, PythonError } from './execution-result.js'
+import { NO_RICH_RESULT, type RichResult } from './rich-result.js'
 import { splitRunnerFrame, stripEndMarker } from './runner-frame.js'
 
-export interface OutcomeSummary {
+export interface OutcomeSummary extends RichResult {
   readonly status: ExecutionStatus
   readonly exitCode: number | null
   readonly stdout: string
@@ -26,7 +27,14 @@ export function summarizeOutcome(
   outcome: ContainerOutcome,
   context: OutcomeContext,
 ): OutcomeSummary {
-  const { stderr, frame } = splitRunnerFrame(outcome.stderr)
+  const split = splitRunnerFrame(outcome.stderr)
+  const { frame } = split
+  // Stderr had extra room for the runner's report; the code's own part keeps the usual cap.
+  const stderrBytes = Buffer.from(split.stderr, 'utf8')
+  const stderrCut = stderrBytes.length > context.limits.output_bytes
+  const stderr = stderrCut
+    ? stderrBytes.subarray(0, context.limits.output_bytes).toString('utf8')
+    : split.stderr
   const error = frame?.error ?? null
   const killedByUs = outcome.stopReason !== 'exited'
   // A run that ended on the runner's report has no container exit code yet: the frame has it.
@@ -37,9 +45,12 @@ export function summarizeOutcome(
     exitCode: killedByUs ? null : exited.exitCode,
     stdout: stripEndMarker(outcome.stdout),
     stderr,
-    truncated: outcome.stdoutTruncated || outcome.stderrTruncated,
+    truncated: outcome.stdoutTruncated || outcome.stderrTruncated || stderrCut,
     error,
     message: messageFor(status, exited, error, context),
+    result: frame?.result ?? NO_RICH_RESULT.result,
+    artifacts: frame?.artifacts ?? NO_RICH_RESULT.artifacts,
+    artifactsTruncated: frame?.artifactsTruncated ?? false,
   }
 }
 
@@ -68,7 +79,12 @@ function messageFor(
     case 'memory_limit':
       return `Ran out of memory: the limit is ${limits.memory_mb} MB (code_execution.limits.memory_mb).`
     default:
-      if (error !== null) return diskMessage(error, limits) ?? `${error.name}: ${error.value}`
+      if (error !== null)
+        return (
+          diskMessage(error, limits) ??
+          missingModuleMessage(error) ??
+          `${error.name}: ${error.value}`
+        )
       return `The code exited with code ${outcome.exitCode}.`
   }
 }
@@ -82,4 +98,13 @@ function diskMessage(error: PythonError, limits: LimitsConfig): string | undefin
     return `${error.name}: ${error.value}. A file grew past the largest size a process may write, just over ${Math.max(limits.tmpfs_mb, limits.workspace_mb)} MB (the larger of code_execution.limits.tmpfs_mb and workspace_mb).`
   }
   return undefined
+}
+
+/** A module the policy allows but the image lacks: say how to add it, not just that it is missing. */
+function missingModuleMessage(error: PythonError): string | undefined {
+  if (error.name !== 'ModuleNotFoundError') return undefined
+  const module = /No module named '([^']+)'/.exec(error.value)?.[1]
+  if (module === undefined) return undefined
+  const top = module.split('.')[0] ?? module
+  return `${error.name}: ${error.value}. The sandbox image has no \`${top}\`: add its Debian package (usually python3-${top.toLowerCase()}) to images/python/packages.txt and run \`make image\` (docs/images.md).`
 }

@@ -1,5 +1,6 @@
 import type { PolicyReport } from '../policy/types.js'
 import type { ExecutionResult } from './execution-result.js'
+import { NO_RICH_RESULT } from './rich-result.js'
 
 /** The result for code refused before any container starts: a syntax error or policy violations. */
 export function refusedResult(id: string, report: PolicyReport): ExecutionResult {
@@ -13,6 +14,7 @@ export function refusedResult(id: string, report: PolicyReport): ExecutionResult
     files: [],
     filesTruncated: false,
     runtime: null,
+    ...NO_RICH_RESULT,
   }
   const [syntax] = report.syntaxErrors
   if (syntax !== undefined) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { NO_RICH_RESULT } from './rich-result.js'
 import { splitRunnerFrame } from './runner-frame.js'
 
 const frame = (body: object): string => `\n\x1etinyagent-result ${JSON.stringify(body)}\n`
@@ -6,7 +7,10 @@ const frame = (body: object): string => `\n\x1etinyagent-result ${JSON.stringify
 describe('splitRunnerFrame', () => {
   it('strips the closing frame and keeps the code own stderr intact', () => {
     const split = splitRunnerFrame(`warning: x\n${frame({ exitCode: 0, error: null })}`)
-    expect(split).toEqual({ stderr: 'warning: x\n', frame: { exitCode: 0, error: null } })
+    expect(split).toEqual({
+      stderr: 'warning: x\n',
+      frame: { exitCode: 0, error: null, ...NO_RICH_RESULT },
+    })
   })
 
   it('returns the exception as data', () => {
@@ -14,7 +18,7 @@ describe('splitRunnerFrame', () => {
     const split = splitRunnerFrame(
       `Traceback...\nValueError: bad\n${frame({ exitCode: 1, error })}`,
     )
-    expect(split.frame).toEqual({ exitCode: 1, error })
+    expect(split.frame).toEqual({ exitCode: 1, error, ...NO_RICH_RESULT })
     expect(split.stderr).toBe('Traceback...\nValueError: bad\n')
   })
 
@@ -33,6 +37,7 @@ describe('splitRunnerFrame', () => {
     expect(splitRunnerFrame(frame({ exitCode: 1, error: { name: 3 } })).frame).toEqual({
       exitCode: 1,
       error: null,
+      ...NO_RICH_RESULT,
     })
   })
 })

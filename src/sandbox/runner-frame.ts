@@ -1,4 +1,5 @@
 import type { PythonError } from './execution-result.js'
+import { type RichResult, readRichResult } from './rich-result.js'
 
 /** Must match FRAME_MARKER in images/python/runner.py. */
 export const FRAME_MARKER = '\n\x1etinyagent-result '
@@ -26,7 +27,7 @@ export function stripEndMarker(stdout: string): string {
   return stdout.endsWith(END_MARKER) ? stdout.slice(0, -END_MARKER.length) : stdout
 }
 
-export interface RunnerFrame {
+export interface RunnerFrame extends RichResult {
   readonly exitCode: number
   readonly error: PythonError | null
 }
@@ -49,9 +50,13 @@ export function splitRunnerFrame(stderr: string): {
 
 function parseFrame(json: string): RunnerFrame | undefined {
   try {
-    const value = JSON.parse(json) as Partial<RunnerFrame>
+    const value = JSON.parse(json) as Record<string, unknown>
     if (typeof value.exitCode !== 'number') return undefined
-    return { exitCode: value.exitCode, error: isPythonError(value.error) ? value.error : null }
+    return {
+      exitCode: value.exitCode,
+      error: isPythonError(value.error) ? value.error : null,
+      ...readRichResult(value),
+    }
   } catch {
     return undefined
   }

@@ -205,7 +205,9 @@ describe('container hardening, tried from inside', () => {
       expect(result.stdout).not.toContain('canary-secret-7f3a')
       expect(result.stdout).not.toContain('TINYAGENT_TEST_CANARY')
       // HOSTNAME is Docker's (`sandbox`); the rest come from the image.
-      expect(result.stdout.split('\n')[0]).toBe("['HOME', 'HOSTNAME', 'LANG', 'PATH']")
+      expect(result.stdout.split('\n')[0]).toBe(
+        "['HOME', 'HOSTNAME', 'LANG', 'MPLBACKEND', 'MPLCONFIGDIR', 'PATH']",
+      )
     } finally {
       delete process.env.TINYAGENT_TEST_CANARY
     }

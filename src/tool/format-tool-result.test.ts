@@ -16,6 +16,9 @@ const base: ExecutionResult = {
   files: [],
   filesTruncated: false,
   runtime: 'runc',
+  result: null,
+  artifacts: [],
+  artifactsTruncated: false,
 }
 
 describe('formatToolResult', () => {

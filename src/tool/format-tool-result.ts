@@ -10,6 +10,18 @@ export function formatToolResult(result: ExecutionResult): string {
   ]
   if (result.stdout !== '') lines.push(`stdout:\n${result.stdout.trimEnd()}`)
   if (result.stderr !== '') lines.push(`stderr:\n${result.stderr.trimEnd()}`)
+  if (result.result !== null) {
+    const table = result.result.table
+    lines.push(
+      table === undefined
+        ? `value: ${result.result.repr}`
+        : `value: ${result.result.type} of ${table.shape[0]} rows × ${table.shape[1]} columns${table.truncated ? ` (first ${table.rows.length} shown)` : ''}\n${table.markdown}`,
+    )
+  }
+  if (result.artifacts.length > 0) {
+    const charts = result.artifacts.map((a) => `${a.name} (${a.width}×${a.height})`).join(', ')
+    lines.push(`charts: ${charts}${result.artifactsTruncated ? '; more were left out' : ''}`)
+  }
   if (result.truncated) lines.push('(output was cut at the output limit)')
   if (result.error !== null && result.error.traceback === '') {
     lines.push(`error: ${result.error.name}: ${result.error.value}`)
@@ -32,6 +44,13 @@ export function formatToolResult(result: ExecutionResult): string {
   if (result.status === 'policy_violation') {
     lines.push('Nothing was run. Rewrite the code without the refused constructs.')
   }
-  if (result.stdout === '' && result.status === 'ok') lines.push('(no output: print what you need)')
+  if (
+    result.stdout === '' &&
+    result.status === 'ok' &&
+    result.result === null &&
+    result.artifacts.length === 0
+  ) {
+    lines.push('(no output: print what you need)')
+  }
   return lines.join('\n')
 }

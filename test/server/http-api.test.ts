@@ -183,7 +183,7 @@ describe('refusals at the edge (no container starts)', () => {
         { code: 'print(1)', limits: { memory: 1 } },
         false,
         'invalid_argument',
-        'Unknown field `limits.memory`; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files.',
+        'Unknown field `limits.memory`; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files, artifact_bytes, artifacts.',
       ],
       [
         '/v1/executions',

@@ -33,11 +33,14 @@ export async function doctorCommand(command: ParsedCommand): Promise<number> {
       ok: info.runtimes.includes(picked),
       detail: `${runtime === 'auto' ? `auto picks \`${picked}\`` : `configured \`${runtime}\``}; engine has ${info.runtimes.join(', ')}`,
     })
-    const present = await engine.imageExists(image)
+    const packages = await engine.imagePackages(image)
     checks.push({
       name: 'image',
-      ok: present,
-      detail: present ? `\`${image}\` is present` : `\`${image}\` is missing: run \`make image\``,
+      ok: packages !== undefined,
+      detail:
+        packages === undefined
+          ? `\`${image}\` is missing: run \`make image\``
+          : `\`${image}\` is present, with ${packages.length > 0 ? packages.join(', ') : 'no package list (built elsewhere)'}`,
     })
   } catch (error) {
     const detail = error instanceof SandboxError ? error.message : String(error)

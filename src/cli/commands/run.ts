@@ -7,6 +7,7 @@ import { formatViolation, statusLine } from '../format-result.js'
 import { readInputFiles } from '../input-files.js'
 import type { ParsedCommand } from '../parse-command.js'
 import { readSource } from '../read-source.js'
+import { summarizeRichResult, writeArtifacts } from '../write-artifacts.js'
 import { writeOutputFiles } from '../write-output-files.js'
 
 /** `run [--json] [--timeout S] [--file NAME=PATH]... [--out DIR] FILE|-`: one script, one fresh container. */
@@ -34,10 +35,11 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
       ...(files.length === 0 ? {} : { files }),
       signal: controller.signal,
     })
+    const out = command.values.out
     const written =
-      command.values.out === undefined
+      out === undefined
         ? []
-        : await writeOutputFiles(command.values.out, result.files)
+        : [...(await writeOutputFiles(out, result.files)), ...(await writeArtifacts(out, result))]
     if (command.values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`)
     else printHuman(result, written, command.values.out)
     return exitCodeFor(result.status)
@@ -60,6 +62,8 @@ function printHuman(
   outDir: string | undefined,
 ): void {
   process.stdout.write(result.stdout)
+  const rich = summarizeRichResult(result)
+  if (rich.length > 0) process.stdout.write(`${rich.join('\n')}\n`)
   process.stderr.write(result.stderr)
   if (result.violations.length > 0)
     process.stderr.write(`${result.violations.map(formatViolation).join('\n')}\n`)

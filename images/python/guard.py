@@ -1,0 +1,213 @@
+"""The runtime guard: a PEP 578 audit hook that applies the effective policy while the code runs.
+
+The host sends the settings (derived from config.yml by src/policy/runtime-guard.ts) with
+the code; the runner installs the hook after its own imports and before the code runs. A
+refusal does not raise into the code, where a `try` could swallow it: the hook reports
+the violation in the result frame and ends the process at once. The container remains the
+security boundary; this is a second, run-time look at what the static check could not see.
+
+Library code is trusted to do what libraries do (numpy loads ctypes, pandas asks
+`uname -p`, imports read .py files); what decides is where an event comes from:
+- capability events (processes, sockets, ctypes, file writes) are refused from anywhere,
+  except while a library module initialises, with no line of the code in between;
+- code-level events (exec, compile, frame and code-object access) only from the code's own
+  frames, which are those compiled from the submitted source (FILENAME).
+"""
+
+import importlib
+import os
+import sys
+import threading
+
+# Reading the installed software and its data is no file operation of the code's own.
+READ_ROOTS = ("/usr/", "/etc/matplotlibrc", "/etc/localtime", "/dev/null")
+WRITE_MODES = frozenset("wax+")
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+IMPORT_MACHINERY = ("<frozen importlib._bootstrap", os.path.dirname(importlib.__file__) + "/")
+
+PROCESS_EVENTS = frozenset(
+    ("os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty", "os.kill", "os.killpg", "pty.spawn")
+)
+LISTING_EVENTS = frozenset(("os.listdir", "os.scandir", "os.walk", "os.fwalk", "glob.glob", "glob.glob/2"))
+FILE_CHANGE_EVENTS = frozenset(
+    (
+        "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link", "os.symlink",
+        "os.truncate", "os.utime", "os.chflags", "os.mkfifo", "os.mknod", "os.setxattr", "os.removexattr",
+        "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.copytree", "shutil.move",
+        "shutil.rmtree", "shutil.chown", "shutil.make_archive", "shutil.unpack_archive",
+    )
+)
+# Attributes whose reads or writes CPython audits: frames and code objects, the way out of Python's rules.
+INTROSPECTION_READS = frozenset(("tb_frame", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_code", "__code__"))
+INTROSPECTION_WRITES = frozenset(("__code__", "__class__", "__bases__"))
+CODE_EVENTS = frozenset(("exec", "compile", "code.__new__", "function.__new__"))
+
+
+class Refusal(Exception):
+    def __init__(self, rule, subject):
+        super().__init__(subject)
+        self.rule = rule
+        self.subject = subject
+
+
+def is_import_allowed(name, allowed):
+    parts = name.split(".")
+    return any(".".join(parts[:n]) in allowed for n in range(1, len(parts) + 1))
+
+
+def short(value, limit=60):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Guard:
+    """Decides one audit event at a time; `report` ends the process on a refusal."""
+
+    def __init__(self, settings, filename, report):
+        self.files = bool(settings.get("files"))
+        self.os = bool(settings.get("os"))
+        self.subprocess = bool(settings.get("subprocess"))
+        self.network = bool(settings.get("network"))
+        self.ctypes = bool(settings.get("ctypes"))
+        self.pickle = bool(settings.get("pickle"))
+        self.marshal = bool(settings.get("marshal"))
+        self.gc = bool(settings.get("gc"))
+        self.frames = bool(settings.get("frames"))
+        self.imports = frozenset(settings.get("imports") or ())
+        self.filename = filename
+        self.report = report
+        self.read_roots = READ_ROOTS + ((os.environ["MPLCONFIGDIR"].rstrip("/") + "/",) if os.environ.get("MPLCONFIGDIR") else ())
+        self.local = threading.local()
+        self.installed = False
+
+    def install(self):
+        sys.addaudithook(self.hook)
+        self.installed = True
+
+    def hook(self, event, args):
+        # Everything the hook itself does may raise events too (sys._getframe does).
+        if getattr(self.local, "busy", False):
+            return
+        self.local.busy = True
+        try:
+            frame = sys._getframe(1)
+            self.check(event, args, frame)
+        except Refusal as refusal:
+            self.report(event, refusal.rule, refusal.subject, frame)
+        finally:
+            self.local.busy = False
+
+    def check(self, event, args, frame):
+        if event == "open":
+            self.check_open(args, frame)
+        elif event in LISTING_EVENTS:
+            if not (self.files or self.os or self.readable(args[0])) and not self.initialising(frame):
+                raise Refusal("runtime-file-access", f"{event}({short(str(args[0]))})")
+        elif event in FILE_CHANGE_EVENTS:
+            if not (self.files or (self.os and event.startswith("os."))) and not self.initialising(frame):
+                raise Refusal("runtime-file-access", f"{event}({short(str(args[0]))})")
+        elif event in PROCESS_EVENTS or event == "subprocess.Popen":
+            allowed = self.os or (event == "subprocess.Popen" and self.subprocess)
+            if not allowed and not self.initialising(frame):
+                raise Refusal("runtime-process", f"{event}({short(args[0])})")
+        elif event.startswith("socket."):
+            if not self.network:
+                raise Refusal("runtime-network", event)
+        elif event.startswith("ctypes."):
+            if not self.ctypes and not self.initialising(frame):
+                raise Refusal("runtime-native-code", event)
+        elif event == "import":
+            self.check_import(args[0], frame)
+        elif event == "pickle.find_class":
+            if not self.pickle and not is_import_allowed(str(args[0]), self.imports):
+                raise Refusal("runtime-pickle", f"{args[0]}.{args[1]}")
+        else:
+            self.check_code_level(event, args, frame)
+
+    def check_code_level(self, event, args, frame):
+        """Events that libraries raise all the time and only the code's own calls should not."""
+        if event in CODE_EVENTS or event.startswith("marshal."):
+            if event.startswith("marshal.") and self.marshal:
+                return
+            if self.is_code(frame):
+                raise Refusal("runtime-code-execution", event)
+        elif event in ("object.__getattr__", "object.__delattr__"):
+            if args[1] in INTROSPECTION_READS and self.is_code(frame):
+                raise Refusal("runtime-introspection", f"{type(args[0]).__name__}.{args[1]}")
+        elif event == "object.__setattr__":
+            if args[1] in INTROSPECTION_WRITES and self.is_code(frame):
+                raise Refusal("runtime-introspection", f"{type(args[0]).__name__}.{args[1]} =")
+        elif event in ("sys._getframe", "sys._current_frames", "sys.settrace", "sys.setprofile"):
+            if not self.frames and self.is_code(frame):
+                raise Refusal("runtime-introspection", event)
+        elif event.startswith("gc.get_"):
+            if not self.gc:
+                raise Refusal("runtime-introspection", event)
+        elif event == "sys.addaudithook" and self.installed:
+            raise Refusal("runtime-introspection", event)
+        elif event == "sqlite3.connect":
+            if not self.files and args[0] not in (":memory:", b":memory:", ""):
+                raise Refusal("runtime-file-access", f"sqlite3.connect({short(str(args[0]))})")
+
+    def check_open(self, args, frame):
+        path, mode, flags = (list(args) + [None, None, None])[:3]
+        if self.files or isinstance(path, int):
+            return
+        writes = bool(WRITE_MODES & set(mode)) if isinstance(mode, str) else bool((flags or 0) & WRITE_FLAGS)
+        if not writes and self.readable(path):
+            return
+        if self.initialising(frame):
+            return
+        shown = f"open({short(os.fsdecode(path))}, {mode!r})" if mode else f"open({short(os.fsdecode(path))})"
+        raise Refusal("runtime-file-access", shown)
+
+    def check_import(self, name, frame):
+        """Only the code's own imports are held to the allowlist; libraries import what they need."""
+        while frame is not None and frame.f_code.co_filename.startswith(IMPORT_MACHINERY):
+            frame = frame.f_back
+        if frame is not None and self.is_code(frame) and not is_import_allowed(name, self.imports):
+            raise Refusal("runtime-import", name)
+
+    def readable(self, path):
+        try:
+            absolute = os.path.abspath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return False
+        return absolute.startswith(self.read_roots) or absolute + "/" in self.read_roots
+
+    def is_code(self, frame):
+        return frame is not None and frame.f_code.co_filename == self.filename
+
+    def initialising(self, frame):
+        """True while a library module's own top-level code runs, with none of the code's frames since."""
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename == self.filename:
+                return False
+            if filename.startswith("<frozen importlib._bootstrap"):
+                return True
+            frame = frame.f_back
+        return False
+
+
+def code_position(frame, filename, source):
+    """(line, column, text) of the innermost frame of the code: where the refused call is."""
+    while frame is not None and frame.f_code.co_filename != filename:
+        frame = frame.f_back
+    if frame is None:
+        return 0, 0, ""
+    line = frame.f_lineno or 0
+    lines = source.splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    column = 1
+    try:
+        positions = list(frame.f_code.co_positions())
+        start_line, end_line, start, end = positions[frame.f_lasti // 2]
+        if start_line == line and start is not None:
+            encoded = text.encode("utf-8")
+            stop = end if end_line == line and end is not None else len(encoded)
+            column = len(encoded[:start].decode("utf-8", "replace")) + 1
+            text = encoded[start:stop].decode("utf-8", "replace")
+    except (IndexError, ValueError, TypeError):
+        text = text.strip()
+    return line, column, text[:80]
