@@ -16,6 +16,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 50)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'runc,runsc').split(',')
 const exec = promisify(execFile)
+/** The interpreter itself: a version manager's shim (pyenv) would add its own start-up to the floor. */
+const HOST_PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
 const docker = new Docker()
 const SNIPPETS = {
   'print(1)': 'print(1)',
@@ -24,7 +26,7 @@ const SNIPPETS = {
 
 /** The host's python3 may lack pandas; then that floor is left out of the table. */
 async function hostCan(code: string): Promise<boolean> {
-  return exec('python3', ['-c', code]).then(
+  return exec(HOST_PYTHON, ['-c', code]).then(
     () => true,
     () => false,
   )
@@ -89,7 +91,7 @@ async function latency(runtime: string): Promise<Row[]> {
       if (await hostCan(code)) {
         rows.push({
           name: `host python3 -c, ${name}`,
-          samples: await sample(RUNS, () => exec('python3', ['-c', code])),
+          samples: await sample(RUNS, () => exec(HOST_PYTHON, ['-c', code])),
         })
       }
       const args = [

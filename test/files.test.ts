@@ -39,7 +39,7 @@ describe('without file operations', () => {
 })
 
 describe('with file operations', () => {
-  test.scoped({
+  test.override({
     configOverrides: {
       code_execution: {
         allowed_operations: { file_operations: true, imports: ['pathlib', 'time'] },
@@ -120,7 +120,7 @@ describe('with file operations', () => {
 })
 
 describe('a hostile workspace (static policy off, so the host side alone must hold)', () => {
-  test.scoped({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
+  test.override({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
 
   test('returns symlinks and FIFOs as nothing, and never follows them', async ({ sandbox }) => {
     const code = [
@@ -137,7 +137,7 @@ describe('a hostile workspace (static policy off, so the host side alone must ho
 })
 
 describe('configured host mounts', () => {
-  test.scoped({
+  test.override({
     configOverrides: {
       code_execution: { allowed_operations: { file_operations: true } },
     },

@@ -7,7 +7,7 @@ import { TEST_RUNTIME } from './support/test-config.js'
  * the exact status and message, and the sandbox still serving afterwards.
  */
 describe('limits at the edge', () => {
-  test.scoped({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
+  test.override({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
 
   async function stillServing(sandbox: {
     execute: (r: { code: string }) => Promise<{ stdout: string }>

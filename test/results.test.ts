@@ -11,7 +11,7 @@ function png(base64: string): { width: number; height: number; bytes: number } {
 }
 
 describe('rich results on the real engine', () => {
-  test.scoped({
+  test.override({
     configOverrides: {
       code_execution: { allowed_operations: { imports: ['matplotlib', 'sklearn'] } },
     },

@@ -23,7 +23,7 @@ async function until(
 const full = (sandbox: Sandbox) => until('the pool is full', () => sandbox.warm === 2)
 
 describe('the warm pool on the real engine', () => {
-  test.scoped({ configOverrides: { pool: { size: 2 } } })
+  test.override({ configOverrides: { pool: { size: 2 } } })
 
   test('runs an execution in a ready container, removes it, and refills', async ({ sandbox }) => {
     await full(sandbox)
@@ -89,7 +89,7 @@ describe('the warm pool on the real engine', () => {
 })
 
 describe('the warm pool with file operations', () => {
-  test.scoped({
+  test.override({
     configOverrides: {
       pool: { size: 1 },
       code_execution: { allowed_operations: { file_operations: true } },

@@ -5,7 +5,7 @@ import { TEST_RUNTIME } from '../../test/support/test-config.js'
 
 describe('Sandbox.execute on the real engine', () => {
   // The seed's default imports lack `time` and `warnings`; these tests use them.
-  test.scoped({
+  test.override({
     configOverrides: { code_execution: { allowed_operations: { imports: ['time', 'warnings'] } } },
   })
 
@@ -135,7 +135,7 @@ describe('Sandbox.execute on the real engine', () => {
 })
 
 describe('container hardening, tried from inside', () => {
-  test.scoped({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
+  test.override({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
 
   test('cannot reach any network', async ({ sandbox }) => {
     const code = [
