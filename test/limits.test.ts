@@ -79,10 +79,10 @@ describe('limits at the edge', () => {
     ].join('\n')
     const result = await sandbox.execute({ code, limits: { cpus: 0.5 } })
     const cpuSeconds = Number(result.stdout)
-    // Two threads for 2 s would use 4 CPU-seconds unbounded (2 on this 2-core machine);
-    // at 0.5 cores they get about 1. gVisor accounts its own overhead on top.
+    // Two threads for 2 s would use about 4 CPU-seconds unbounded on this 2-core machine; at
+    // 0.5 cores they get about 1. gVisor's rusage adds its sentry's own work (up to ~2 seen).
     expect(cpuSeconds).toBeGreaterThan(0.5)
-    expect(cpuSeconds).toBeLessThan(TEST_RUNTIME === 'runsc' ? 1.9 : 1.4)
+    expect(cpuSeconds).toBeLessThan(TEST_RUNTIME === 'runsc' ? 3 : 1.4)
   })
 
   test('an unknown runtime is an engine_error that names the setting, and leaves nothing behind', async ({
