@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: help deps engine image build run test test-runsc test-unit lint typecheck docs bench serve clean
+.PHONY: help deps engine image build run test test-runsc test-engine-restart test-unit lint typecheck docs bench serve clean
 
 help:
 	@echo "make run    install everything, build the image, run examples/quickstart.py in the sandbox"
@@ -35,7 +35,11 @@ test: build image
 
 # The container suites again under gVisor (the CLI suite writes its own runc configs).
 test-runsc: build image
-	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts test/warm-pool.test.ts test/results.test.ts $(VITEST_ARGS)
+	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts test/warm-pool.test.ts test/results.test.ts test/security $(VITEST_ARGS)
+
+# Stops and restarts dockerd under running executions: never beside other container suites.
+test-engine-restart: build image
+	npx vitest run --config test/faults/vitest.engine-restart.config.ts $(VITEST_ARGS)
 
 test-unit: deps
 	npx vitest run --project unit
@@ -56,6 +60,7 @@ serve: build image
 	node dist/cli/main.js serve --config config.yml
 
 bench: build image
+	npx tsx bench/policy.ts
 	npx tsx bench/cold-start.ts
 	npx tsx bench/limits.ts
 	npx tsx bench/warm-pool.ts

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 /**
  * Two projects: `unit` (pure logic, no engine) and `docker` (real engine, real containers).
@@ -19,6 +19,8 @@ export default defineConfig({
         test: {
           name: 'docker',
           include: ['src/**/*.docker.test.ts', 'test/**/*.test.ts'],
+          // It stops dockerd for the whole machine: alone, via `make test-engine-restart`.
+          exclude: [...configDefaults.exclude, 'test/faults/engine-restart.test.ts'],
           globalSetup: ['test/support/docker-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -60,6 +60,11 @@ def short(value, limit=60):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def first(args):
+    """The event's first argument, shown; some events (os.fork) have none."""
+    return short(args[0]) if args else ""
+
+
 class Guard:
     """Decides one audit event at a time; `report` ends the process on a refusal."""
 
@@ -89,27 +94,34 @@ class Guard:
         if getattr(self.local, "busy", False):
             return
         self.local.busy = True
+        frame = sys._getframe(1)
+        refused = None
         try:
-            frame = sys._getframe(1)
             self.check(event, args, frame)
         except Refusal as refusal:
-            self.report(event, refusal.rule, refusal.subject, frame)
+            refused = refusal
+        except Exception:  # an event the guard cannot read is refused, never waved through
+            refused = Refusal("runtime-introspection", f"{event} (unreadable to the guard)")
         finally:
             self.local.busy = False
+        if refused is not None:
+            self.report(event, refused.rule, refused.subject, frame)
+            # `report` ends the process; should it ever return, the event still fails.
+            raise PermissionError(f"tinyagent-sandbox: {event} refused by the runtime guard")
 
     def check(self, event, args, frame):
         if event == "open":
             self.check_open(args, frame)
         elif event in LISTING_EVENTS:
             if not (self.files or self.os or self.readable(args[0])) and not self.initialising(frame):
-                raise Refusal("runtime-file-access", f"{event}({short(str(args[0]))})")
+                raise Refusal("runtime-file-access", f"{event}({first(args)})")
         elif event in FILE_CHANGE_EVENTS:
             if not (self.files or (self.os and event.startswith("os."))) and not self.initialising(frame):
-                raise Refusal("runtime-file-access", f"{event}({short(str(args[0]))})")
+                raise Refusal("runtime-file-access", f"{event}({first(args)})")
         elif event in PROCESS_EVENTS or event == "subprocess.Popen":
             allowed = self.os or (event == "subprocess.Popen" and self.subprocess)
             if not allowed and not self.initialising(frame):
-                raise Refusal("runtime-process", f"{event}({short(args[0])})")
+                raise Refusal("runtime-process", f"{event}({first(args)})")
         elif event.startswith("socket."):
             if not self.network:
                 raise Refusal("runtime-network", event)

@@ -11,6 +11,7 @@ a JSON object. The orchestrator strips it and turns it into structured data.
 Exit codes: 0 ok, 1 uncaught exception, the code's own for SystemExit.
 """
 
+import functools
 import json
 import linecache
 import os
@@ -136,7 +137,7 @@ def main():
     settings = request.get("guard")
     watch = None
     if isinstance(settings, dict):
-        watch = guard.Guard(settings, FILENAME, lambda *refusal: refuse(source, *refusal)).install
+        watch = guard.Guard(settings, FILENAME, functools.partial(refuse, source)).install
     exit_code, error, value = run(source, watch)
     if error is not None:
         sys.stderr.write(error["traceback"])

@@ -59,7 +59,7 @@ export interface StartedContainer {
   readonly alive: boolean
   /** Runs the request in this container. Throws only for engine failures. */
   execute(request: ExecuteRequest): Promise<ContainerOutcome>
-  /** Kills and removes the container; a container already gone is not an error. */
+  /** Kills and removes the container; a container already gone is not an error, an engine that cannot remove it is. */
   discard(): Promise<void>
 }
 

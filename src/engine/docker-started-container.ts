@@ -183,12 +183,14 @@ export class DockerStartedContainer implements StartedContainer {
     this.#alive = false
     this.#stream.destroy()
     await this.#container.remove({ force: true }).catch((error: { statusCode?: number }) => {
-      if (error.statusCode !== 404) {
-        this.#logger.warn('could not remove container', {
-          container: this.#container.id,
-          error: String(error),
-        })
-      }
+      // Gone already (404), or being removed by someone else (409): nothing left to do.
+      if (error.statusCode === 404 || error.statusCode === 409) return
+      this.#logger.warn('could not remove container', {
+        container: this.#container.id,
+        error: String(error),
+      })
+      // An engine that cannot remove it (down, restarting) cannot vouch for the run either.
+      throw error
     })
   }
 

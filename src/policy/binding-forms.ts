@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common'
 import type { FormHandler, Walk } from './name-walker.js'
-import type { BindingKind, Scope } from './scope.js'
+import type { AliasSource, BindingKind, Scope } from './scope.js'
 import { childrenOf } from './syntax-nodes.js'
 
 /**
@@ -12,18 +12,24 @@ import { childrenOf } from './syntax-nodes.js'
 /** `a, b = …`, `[a, b] = …`, `(a) = …`: targets that unpack into names. */
 const UNPACKING = new Set(['TupleExpression', 'ArrayExpression', 'ParenthesizedExpression'])
 
-/** Binds an assignment target; `a.b = 1` and `a[0] = 1` read `a` instead of binding. */
+/**
+ * Binds an assignment target; `a.b = 1` and `a[0] = 1` read `a` instead of binding (and
+ * `a.b = 1` is recorded as a store). `alias` is what a plain name target now holds.
+ */
 export function bindTarget(
   walk: Walk,
   target: SyntaxNode,
   scope: Scope,
   kind: BindingKind,
   statement?: SyntaxNode,
+  alias?: AliasSource,
 ): void {
   if (target.name === 'VariableName') {
-    walk.bind(target, scope, kind, statement)
+    walk.bind(target, scope, kind, statement, alias)
   } else if (UNPACKING.has(target.name)) {
     for (const part of childrenOf(target)) bindTarget(walk, part, scope, kind, statement)
+  } else if (target.name === 'MemberExpression') {
+    walk.store(target, scope)
   } else {
     walk.visit(target, scope)
   }
@@ -35,9 +41,12 @@ const assignment: FormHandler = (walk, node, scope) => {
   // `x: int` alone only annotates: nothing is bound for certain, so no statement is passed.
   const statement = lastAssign === -1 ? undefined : node
   const targetsEnd = lastAssign === -1 ? children.length : lastAssign
+  // `e = eval`, `a = b = np.lib`: each plain name target becomes an alias of the value.
+  const values = lastAssign === -1 ? [] : children.slice(lastAssign + 1)
+  const alias = values.length === 1 ? walk.aliasOf(values[0], scope) : undefined
   children.forEach((child, index) => {
     if (index >= targetsEnd || child.name === 'TypeDef') walk.visit(child, scope)
-    else bindTarget(walk, child, scope, 'assignment', statement)
+    else bindTarget(walk, child, scope, 'assignment', statement, alias)
   })
 }
 
@@ -47,6 +56,8 @@ const update: FormHandler = (walk, node, scope) => {
   if (target?.name === 'VariableName') {
     walk.visit(target, scope)
     walk.bind(target, scope, 'assignment')
+  } else if (target?.name === 'MemberExpression') {
+    walk.store(target, scope)
   } else if (target !== undefined) {
     walk.visit(target, scope)
   }
@@ -94,7 +105,10 @@ const scopeDeclaration: FormHandler = (walk, node, scope) => {
 /** `(y := f(x))`: inside a comprehension the name belongs to the scope around it. */
 const walrus: FormHandler = (walk, node, scope) => {
   const [target, ...rest] = childrenOf(node)
-  if (target?.name === 'VariableName') walk.bind(target, scope.walrusTarget(), 'assignment')
+  const value = rest.filter((child) => child.name !== 'AssignOp')
+  const alias = value.length === 1 ? walk.aliasOf(value[0], scope) : undefined
+  if (target?.name === 'VariableName')
+    walk.bind(target, scope.walrusTarget(), 'assignment', undefined, alias)
   else if (target !== undefined) walk.visit(target, scope)
   walk.visitAll(rest, scope)
 }

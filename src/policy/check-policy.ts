@@ -1,10 +1,17 @@
 import type { Tree } from '@lezer/common'
 import { allowedImports } from './allowed-imports.js'
+import {
+  checkAttributeReads,
+  checkFormatFields,
+  checkNamedAttributeCalls,
+  checkStores,
+} from './escape-rules.js'
+import { checkLibraryFileCalls } from './file-rules.js'
 import { checkImports } from './import-rules.js'
 import { NestingTooDeepError, type WalkResult, walkNames } from './name-walker.js'
 import { checkUses, type Finding } from './operation-rules.js'
 import { parsePython } from './parse-python.js'
-import { RULES } from './rules.js'
+import { type PolicyRule, RULES } from './rules.js'
 import { SourcePositions } from './source-positions.js'
 import type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './types.js'
 
@@ -18,6 +25,8 @@ import type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './typ
  * saying so up front costs nothing and saves starting one.
  */
 export function checkPolicy(source: string, config: PolicyConfig): PolicyReport {
+  const tooLarge = sizeRefusal(source)
+  if (tooLarge !== undefined) return tooLarge
   const positions = new SourcePositions(source)
   const parsed = parsePython(source, positions)
   if (config.allow_dangerous_operations) {
@@ -31,12 +40,43 @@ export function checkPolicy(source: string, config: PolicyConfig): PolicyReport 
   }
   // Violations are still reported alongside syntax errors: they point at real text either way.
   const context = { config, allowedImports: allowedImports(config) }
-  const imports = checkImports(walked.result.imports, context)
-  const uses = checkUses(walked.result.uses, { ...context, reported: imports.reported })
-  const violations = toViolations([...imports.findings, ...uses], positions)
+  const walk = walked.result
+  const imports = checkImports(walk.imports, context)
+  const ruleContext = { ...context, reported: imports.reported }
+  const findings = [
+    ...imports.findings,
+    ...checkUses(walk.uses, ruleContext),
+    ...checkAttributeReads(walk.attributeReads, ruleContext),
+    ...checkFormatFields(walk.formatFields),
+    ...checkStores(walk.stores, ruleContext),
+    ...checkNamedAttributeCalls(walk.calls, ruleContext),
+    ...(config.allowed_operations.file_operations ? [] : checkLibraryFileCalls(walk.calls)),
+  ]
+  const violations = toViolations(findings, positions)
   const syntaxErrors = parsed.syntaxErrors
   const allowed = violations.length === 0 && syntaxErrors.length === 0
   return { allowed, checked: true, violations, syntaxErrors }
+}
+
+/** Largest source the policy parses; the sandbox's own request cap is the same. */
+export const MAX_CHECKED_BYTES = 1_048_576
+
+/** Refuses, without parsing, a source too large to check quickly; undefined when it fits. */
+function sizeRefusal(source: string): PolicyReport | undefined {
+  // Up to 3 UTF-8 bytes per UTF-16 unit: most sources are certainly small enough unmeasured.
+  if (source.length * 3 <= MAX_CHECKED_BYTES) return undefined
+  const bytes = Buffer.byteLength(source, 'utf8')
+  if (bytes <= MAX_CHECKED_BYTES) return undefined
+  const rule: PolicyRule = RULES['source-too-large']
+  const violation: Violation = {
+    rule: rule.id,
+    line: 1,
+    column: 1,
+    text: '',
+    message: rule.message(String(bytes)),
+    hint: rule.hint(String(bytes)),
+  }
+  return { allowed: false, checked: true, violations: [violation], syntaxErrors: [] }
 }
 
 type Walked =

@@ -42,12 +42,17 @@ const lambda: FormHandler = (walk, node, scope) => {
   }
 }
 
-/** Parameter names bind inside; a name right after `=` is a default value, read outside. */
+/**
+ * Parameter names bind inside; a name right after `=` is a default value, read outside, and
+ * one of the values the parameter may hold (`def f(o=os)` makes `o` possibly `os`).
+ */
 function bindParameters(walk: Walk, list: SyntaxNode, inner: Scope, outer: Scope): void {
   const children = childrenOf(list)
   children.forEach((child, index) => {
     if (child.name === 'VariableName' && children[index - 1]?.name !== 'AssignOp') {
-      walk.bind(child, inner, 'parameter')
+      const hasDefault = children[index + 1]?.name === 'AssignOp'
+      const alias = hasDefault ? walk.aliasOf(children[index + 2], outer) : undefined
+      walk.bind(child, inner, 'parameter', undefined, alias)
     } else {
       walk.visit(child, outer)
     }

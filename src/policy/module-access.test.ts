@@ -77,6 +77,7 @@ describe('restricted modules', () => {
 
   it('refuses the bare module passed around, as in getattr(os, name)', () => {
     expect(found('import os\nf = getattr(os, name)\nrun(sys)\n', importsAllowed)).toEqual([
+      { rule: 'attribute-by-name', line: 2, column: 5, text: 'getattr(os, name)' },
       { rule: 'os-access', line: 2, column: 13, text: 'os' },
       { rule: 'sys-access', line: 3, column: 5, text: 'sys' },
     ])

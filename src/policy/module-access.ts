@@ -10,6 +10,56 @@ const RESTRICTED_MODULES: ReadonlyMap<string, RuleId> = new Map<string, RuleId>(
   ['builtins', 'builtins-access'],
 ])
 
+/**
+ * Modules that reach around Python's own rules (load or run code, read memory, walk every
+ * object, talk to the network), and the spellings libraries re-export them under
+ * (`np.ctypeslib`, `pd.io.pickle`, `random._os`-style private names). Refused however they are
+ * reached unless the module itself is an allowed import.
+ */
+const ESCAPE_MODULES: ReadonlyMap<string, string> = new Map([
+  ['importlib', 'importlib'],
+  ['imp', 'importlib'],
+  ['zipimport', 'importlib'],
+  ['pkgutil', 'pkgutil'],
+  ['runpy', 'runpy'],
+  ['ctypes', 'ctypes'],
+  ['ctypeslib', 'ctypes'],
+  ['pickle', 'pickle'],
+  ['cPickle', 'pickle'],
+  ['pickle_compat', 'pickle'],
+  ['dill', 'dill'],
+  ['cloudpickle', 'cloudpickle'],
+  ['marshal', 'marshal'],
+  ['code', 'code'],
+  ['codeop', 'codeop'],
+  ['gc', 'gc'],
+  ['inspect', 'inspect'],
+  ['socket', 'socket'],
+  ['posix', 'os'],
+  ['nt', 'os'],
+  ['pty', 'pty'],
+  ['posixsubprocess', 'subprocess'],
+  ['multiprocessing', 'multiprocessing'],
+  ['f2py', 'numpy.f2py'],
+])
+
+/**
+ * Of those, the names unusual enough to refuse off any object, not only off a module:
+ * `arr.ctypes` is numpy's door to raw memory, `x.importlib` a module however it was reached.
+ */
+const ESCAPE_ATTRIBUTES_ANYWHERE: ReadonlySet<string> = new Set([
+  'ctypes',
+  '_ctypes',
+  'ctypeslib',
+  'importlib',
+  '_imp',
+  'marshal',
+  '_pickle',
+  'pickle_compat',
+  '_posixsubprocess',
+  'f2py',
+])
+
 export interface ModuleFinding {
   readonly rule: RuleId
   /** The module plus the attribute taken from it (`os.system`), or the bare module (`os`). */
@@ -32,6 +82,25 @@ function restrictedAttribute(attribute: string): string | undefined {
   return RESTRICTED_MODULES.has(bare) ? bare : undefined
 }
 
+/** The escape module an attribute or module name stands for (`_ctypes` → `ctypes`). */
+function escapeModuleNamed(name: string): string | undefined {
+  return ESCAPE_MODULES.get(name.replace(/^_+|_+$/g, ''))
+}
+
+/**
+ * `arr.ctypes`, `whatever.importlib`: an escape module's unmistakable name read off any
+ * object, refused unless that module is an allowed import.
+ */
+export function judgeEscapeAttribute(
+  attribute: string,
+  allowedImports: ReadonlySet<string>,
+): ModuleFinding | undefined {
+  if (!ESCAPE_ATTRIBUTES_ANYWHERE.has(attribute)) return undefined
+  const module = escapeModuleNamed(attribute)
+  if (module === undefined || allowedImports.has(module)) return undefined
+  return { rule: module === 'subprocess' ? 'subprocess-access' : 'escape-module', subject: module }
+}
+
 /**
  * Judges a dotted path that starts at a module (`['os', 'path', 'join']`). A restricted module
  * is refused unless its config key allows all of it (`os_operations` for `os`) or a dotted
@@ -45,6 +114,19 @@ export function judgeModulePath(
 ): ModuleFinding | undefined {
   for (let index = 0; index < path.length; index++) {
     const part = path[index] ?? ''
+    const escaping = escapeModuleNamed(part)
+    if (escaping !== undefined && !allowedImports.has(escaping)) {
+      const rule =
+        escaping === 'subprocess'
+          ? 'subprocess-access'
+          : escaping === 'os'
+            ? 'os-access'
+            : 'escape-module'
+      if (rule !== 'os-access' || !config.allowed_operations.os_operations) {
+        const next = path[index + 1]
+        return { rule, subject: next === undefined ? escaping : `${escaping}.${next}` }
+      }
+    }
     const module = index === 0 ? restrictedModuleNamed(part) : restrictedAttribute(part)
     if (module === undefined) continue
     if (module === 'os' && config.allowed_operations.os_operations) continue

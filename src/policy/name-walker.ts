@@ -1,11 +1,13 @@
 import type { SyntaxNode, Tree } from '@lezer/common'
 import { BINDING_FORMS } from './binding-forms.js'
+import { CALL_FORMS } from './call-forms.js'
 import { COMPREHENSION_FORMS } from './comprehension-forms.js'
 import { DEFINITION_FORMS } from './definition-forms.js'
-import { GETATTR_FORMS } from './getattr-form.js'
+import { pythonName } from './python-name.js'
 import { type ImportStatement, readImport } from './read-import.js'
-import { type Binding, type BindingKind, Scope } from './scope.js'
-import { childrenOf, isCallee, memberChain } from './syntax-nodes.js'
+import { type AliasSource, type Binding, type BindingKind, Scope } from './scope.js'
+import { childNamed, childrenOf, isCallee, memberChain } from './syntax-nodes.js'
+import type { AttributeRead, CallSite, FormatField, WalkRecords } from './walk-records.js'
 
 /**
  * Python nests far less deeply than this (its parser stops at 200 open brackets); the limit
@@ -22,6 +24,8 @@ export interface NameUse {
   readonly from: number
   /** End of the text a report quotes: the attribute chain, or the whole call when it is called. */
   readonly to: number
+  /** True when the chain is called right here (`getattr(…)`), not passed around (`f = getattr`). */
+  readonly called: boolean
 }
 
 export interface ImportRecord {
@@ -30,7 +34,7 @@ export interface ImportRecord {
   readonly bindings: readonly (Binding | undefined)[]
 }
 
-export interface WalkResult {
+export interface WalkResult extends WalkRecords {
   readonly uses: readonly NameUse[]
   readonly imports: readonly ImportRecord[]
 }
@@ -57,8 +61,23 @@ export interface Walk {
     from?: number,
   ): void
   /** Binds the name `node` spells; `statement` marks module/class-level statements that may be certain. */
-  bind(node: SyntaxNode, scope: Scope, kind: BindingKind, statement?: SyntaxNode): void
+  bind(
+    node: SyntaxNode,
+    scope: Scope,
+    kind: BindingKind,
+    statement?: SyntaxNode,
+    alias?: AliasSource,
+  ): void
+  /** `m = np.lib`: what a value that is a plain name chain was read from, for an alias. */
+  aliasOf(value: SyntaxNode | undefined, scope: Scope): AliasSource | undefined
+  /** `np.x = 1`, `del np.x`: a chain assigned to or deleted, not read. */
+  store(target: SyntaxNode, scope: Scope): void
+  /** A call, with what the checks need of its callee and arguments. */
+  call(site: CallSite): void
+  /** Python's reading of an identifier: NFKC-normalised, so `ｅval` is `eval`. */
   text(node: SyntaxNode): string
+  /** The source as written between two offsets. */
+  source(from: number, to: number): string
 }
 
 /** Syntax forms with their own rules for which names they read and which they bind. */
@@ -72,12 +91,21 @@ export type FormHandler = (walk: Walk, node: SyntaxNode, scope: Scope) => void
 export function walkNames(tree: Tree, source: string): WalkResult {
   const walker = new NameWalker(source)
   walker.visit(tree.topNode, new Scope('module'))
-  return { uses: walker.uses, imports: walker.imports }
+  const { uses, imports, attributeReads, calls, stores, formatFields } = walker
+  return { uses, imports, attributeReads, calls, stores, formatFields }
 }
+
+/** A `{…}` field of a plain string that reads a dunder or frame attribute (`"{0.__class__}"`). */
+const FORMAT_FIELD =
+  /\{[^{}]*?[.[]\s*(?:__\w+__|gi_\w+|cr_\w+|ag_\w+|tb_\w+|co_\w+|f_(?:globals|locals|back|builtins|code))[^{}]*\}/g
 
 class NameWalker implements Walk {
   readonly uses: NameUse[] = []
   readonly imports: ImportRecord[] = []
+  readonly attributeReads: AttributeRead[] = []
+  readonly calls: CallSite[] = []
+  readonly stores: NameUse[] = []
+  readonly formatFields: FormatField[] = []
   readonly #source: string
   readonly #forms: ReadonlyMap<string, FormHandler>
   #depth = 0
@@ -88,12 +116,12 @@ class NameWalker implements Walk {
       ...BINDING_FORMS,
       ...COMPREHENSION_FORMS,
       ...DEFINITION_FORMS,
-      ...GETATTR_FORMS,
+      ...CALL_FORMS,
       ['VariableName', (walk, node, scope) => walk.use(node, [], scope, spanEnd(node))],
       ['MemberExpression', (_, node, scope) => this.#member(node, scope)],
       ['AttributePattern', (_, node, scope) => this.#attributePattern(node, scope)],
       ['ImportStatement', (_, node, scope) => this.#import(node, scope)],
-      ['String', () => {}],
+      ['String', (_, node) => this.#string(node)],
     ])
   }
 
@@ -102,7 +130,7 @@ class NameWalker implements Walk {
     try {
       const form = this.#forms.get(node.name)
       if (form !== undefined) form(this, node, scope)
-      else this.visitAll(childrenOf(node), scope)
+      else this.#visitChildren(node, scope)
     } finally {
       this.#depth--
     }
@@ -112,6 +140,13 @@ class NameWalker implements Walk {
     for (const node of nodes) this.visit(node, scope)
   }
 
+  /** Most nodes: their children in turn, without building the list `childrenOf` would. */
+  #visitChildren(node: SyntaxNode, scope: Scope): void {
+    for (let child = node.firstChild; child !== null; child = child.nextSibling) {
+      if (child.name !== 'Comment') this.visit(child, scope)
+    }
+  }
+
   use(
     name: SyntaxNode,
     attributes: readonly string[],
@@ -119,24 +154,68 @@ class NameWalker implements Walk {
     to: number,
     from = name.from,
   ): void {
-    this.uses.push({ name: this.text(name), attributes, scope, from, to })
+    const called = from !== name.from || isCallee(memberRoot(name))
+    this.uses.push({ name: this.text(name), attributes, scope, from, to, called })
   }
 
-  bind(node: SyntaxNode, scope: Scope, kind: BindingKind, statement?: SyntaxNode): void {
+  bind(
+    node: SyntaxNode,
+    scope: Scope,
+    kind: BindingKind,
+    statement?: SyntaxNode,
+    alias?: AliasSource,
+  ): void {
     scope.bind(this.text(node), {
       kind,
       modulePath: undefined,
       certainFrom: statement === undefined ? undefined : certainFrom(statement, scope),
+      alias,
     })
   }
 
+  aliasOf(value: SyntaxNode | undefined, scope: Scope): AliasSource | undefined {
+    if (value === undefined) return undefined
+    const { object, attributes } = memberChain(value, (node) => this.text(node))
+    if (object.name !== 'VariableName') return undefined
+    return { name: this.text(object), attributes, scope, at: object.from }
+  }
+
+  store(target: SyntaxNode, scope: Scope): void {
+    const { object, attributes } = memberChain(target, (node) => this.text(node))
+    if (object.name === 'VariableName' && attributes.length > 0) {
+      const name = this.text(object)
+      this.stores.push({ name, attributes, scope, from: object.from, to: target.to, called: false })
+    }
+    this.visit(target, scope)
+  }
+
+  call(site: CallSite): void {
+    this.calls.push(site)
+  }
+
   text(node: SyntaxNode): string {
-    return this.#source.slice(node.from, node.to)
+    return pythonName(this.#source.slice(node.from, node.to))
+  }
+
+  source(from: number, to: number): string {
+    return this.#source.slice(from, to)
+  }
+
+  /** Plain strings are data, except a format field that reads internals (`"{0.__class__}"`). */
+  #string(node: SyntaxNode): void {
+    const raw = this.#source.slice(node.from, node.to)
+    if (!raw.includes('{')) return
+    for (const match of raw.matchAll(FORMAT_FIELD)) {
+      const from = node.from + match.index
+      this.formatFields.push({ field: match[0], from, to: from + match[0].length })
+    }
   }
 
   /** `a.b.c`: one use of `a` with attributes `b.c`; subscripts and calls end the chain. */
   #member(outer: SyntaxNode, scope: Scope): void {
     const { object, attributes } = memberChain(outer, (node) => this.text(node))
+    const to = spanEnd(outer)
+    for (const name of attributes) this.attributeReads.push({ name, from: object.from, to })
     if (attributes.length === 0) this.visitAll(childrenOf(outer), scope)
     else if (object.name === 'VariableName') this.use(object, attributes, scope, spanEnd(outer))
     else this.visit(object, scope)
@@ -206,4 +285,14 @@ function certainFrom(statement: SyntaxNode, scope: Scope): number | undefined {
 /** Where a report's quote of a name ends: at the name, or after its call's arguments. */
 function spanEnd(node: SyntaxNode): number {
   return isCallee(node) ? (node.parent?.to ?? node.to) : node.to
+}
+
+/** The outermost member expression a name starts (`os` → `os.path.join`), or the name itself. */
+function memberRoot(name: SyntaxNode): SyntaxNode {
+  let node = name
+  while (node.parent?.name === 'MemberExpression' && node.parent.firstChild?.from === node.from) {
+    if (childNamed(node.parent, 'PropertyName') === null) break
+    node = node.parent
+  }
+  return node
 }

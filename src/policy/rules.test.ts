@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { RULES } from './rules.js'
+import { RUNTIME_RULES } from './runtime-rules.js'
 
 describe('RULES', () => {
   const rules = Object.entries(RULES)
@@ -8,9 +9,19 @@ describe('RULES', () => {
     for (const [key, rule] of rules) expect(rule.id).toBe(key)
   })
 
-  it('has one rule per seed dangerous_operations pattern, plus the import rules', () => {
+  it('has one rule per seed dangerous_operations pattern, the import rules and the additions', () => {
     expect(Object.keys(RULES).sort()).toEqual(
       [
+        'attribute-by-name',
+        'breakpoint-call',
+        'dunder-attribute',
+        'escape-module',
+        'frame-attribute',
+        'library-file-access',
+        'module-attribute-assignment',
+        'pandas-expression',
+        'source-too-large',
+        'vars-call',
         'builtins-access',
         'compile-call',
         'dunder-import-call',
@@ -29,10 +40,12 @@ describe('RULES', () => {
     )
     const patterns = rules.map(([, rule]) => rule.seed).filter((seed) => seed.startsWith("r'"))
     expect(patterns).toHaveLength(12)
+    const origins = rules.map(([, rule]) => rule.seed)
+    for (const seed of origins) expect(seed).toMatch(/^(r'|allowed_imports|addition|widens r')/)
   })
 
-  it('names a configuration key in every hint', () => {
-    for (const [, rule] of rules) {
+  it('names a configuration key in every hint, static and runtime', () => {
+    for (const [, rule] of [...rules, ...Object.entries(RUNTIME_RULES)]) {
       expect(rule.hint('subject')).toMatch(
         /code_execution\.(allow_dangerous_operations|allowed_operations\.)/,
       )

@@ -1,43 +1,16 @@
+import { ADDITION_RULES } from './addition-rules.js'
+import { DANGEROUS, FILES, IMPORTS, OS } from './config-keys.js'
+import { builtinRule, type ConfigKey, type PolicyRule } from './policy-rule.js'
+
+export type { ConfigKey, PolicyRule } from './policy-rule.js'
+
 /**
  * Every refusal the static policy can make. Each rule says which part of the seed it
  * implements (a pattern of the seed's `dangerous_operations`, its `allowed_imports`, or an
  * addition of ours) and which configuration key lifts it, so a refusal always explains itself.
+ * The seed's own rules are here; the additions (escape routes, library file I/O) are in
+ * addition-rules.ts, and the runtime guard's in runtime-rules.ts.
  */
-
-const DANGEROUS = 'code_execution.allow_dangerous_operations'
-const IMPORTS = 'code_execution.allowed_operations.imports'
-const FILES = 'code_execution.allowed_operations.file_operations'
-const OS = 'code_execution.allowed_operations.os_operations'
-
-/** Config keys besides `allow_dangerous_operations` (which lifts every rule). */
-export type ConfigKey = 'imports' | 'file_operations' | 'os_operations'
-
-export interface PolicyRule {
-  readonly id: string
-  /** The seed construct this rule implements: a `dangerous_operations` pattern, `allowed_imports`, or `addition`. */
-  readonly seed: string
-  /** One line for documentation and `--explain` style output. */
-  readonly summary: string
-  /** Keys that lift the rule without turning the whole static layer off. */
-  readonly liftedBy: readonly ConfigKey[]
-  /** What is refused, given the offending name (`eval`, `os.system`, `subprocess`). */
-  readonly message: (subject: string) => string
-  /** How to allow it, naming the config key, given the same name. */
-  readonly hint: (subject: string) => string
-}
-
-const onlyDangerous = () => `only ${DANGEROUS}: true allows this`
-
-function builtinRule(name: string, seed: string, does: string, id: string): PolicyRule {
-  return {
-    id,
-    seed,
-    summary: `use of the builtin \`${name}\`, which ${does}`,
-    liftedBy: [],
-    message: () => `\`${name}\` ${does}`,
-    hint: onlyDangerous,
-  }
-}
 
 /** Attribute access on (or any use of) a module that reaches outside the sandboxed computation. */
 function moduleRule(module: string, seed: string, does: string, liftedBy: ConfigKey[]): PolicyRule {
@@ -57,7 +30,7 @@ function moduleRule(module: string, seed: string, does: string, liftedBy: Config
   }
 }
 
-export const RULES = Object.freeze({
+const SEED_RULES = {
   'import-not-allowed': {
     id: 'import-not-allowed',
     seed: 'allowed_imports',
@@ -126,6 +99,8 @@ export const RULES = Object.freeze({
     'reaches the builtin functions around these checks',
     [],
   ),
-} satisfies Record<string, PolicyRule>)
+} satisfies Record<string, PolicyRule>
+
+export const RULES = Object.freeze({ ...SEED_RULES, ...ADDITION_RULES })
 
 export type RuleId = keyof typeof RULES

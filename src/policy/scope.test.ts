@@ -50,8 +50,50 @@ describe('Scope.resolve', () => {
     cls.bind('os', local(5))
     const method = new Scope('function', cls)
     expect(method.resolve('os', 50)).toEqual([
-      { kind: 'module', path: ['os'], binding: expect.anything() },
+      { kind: 'module', path: ['os'], binding: expect.anything(), via: [] },
     ])
+  })
+
+  it('resolves an alias to what its source meant where it was read, attributes and all', () => {
+    const module = new Scope('module')
+    module.bind('np', moduleBinding(['numpy'], 0))
+    module.bind('m', {
+      kind: 'assignment',
+      modulePath: undefined,
+      certainFrom: 30,
+      alias: { name: 'np', attributes: ['lib'], scope: module, at: 25 },
+    })
+    expect(module.resolve('m', 40)).toEqual([
+      { kind: 'module', path: ['numpy', 'lib'], binding: expect.anything(), via: [25] },
+    ])
+  })
+
+  it('keeps a parameter with a default possibly anything, and the default', () => {
+    const module = new Scope('module')
+    const f = new Scope('function', module)
+    f.bind('e', {
+      kind: 'parameter',
+      modulePath: undefined,
+      certainFrom: undefined,
+      alias: { name: 'eval', attributes: [], scope: module, at: 8 },
+    })
+    expect(f.resolve('e', 20)).toEqual([
+      { kind: 'local' },
+      { kind: 'unbound', name: 'eval', attributes: [], via: [8] },
+    ])
+  })
+
+  it('stops expanding aliases that refer to each other', () => {
+    const module = new Scope('module')
+    const alias = (name: string) => ({
+      kind: 'assignment' as const,
+      modulePath: undefined,
+      certainFrom: undefined,
+      alias: { name, attributes: ['x'], scope: module, at: 0 },
+    })
+    module.bind('a', alias('b'))
+    module.bind('b', alias('a'))
+    expect(module.resolve('a', 10).length).toBeLessThan(100)
   })
 
   it('sends `global` names to the module and `nonlocal` names to the enclosing function', () => {

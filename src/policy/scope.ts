@@ -20,16 +20,46 @@ export interface Binding {
    * unconditionally in a module or class body (`x = 1` at top level, not inside an `if`).
    */
   readonly certainFrom: number | undefined
+  /** `e = eval`, `m = np.lib`, `def f(o=os)`: the name the value was read from. */
+  readonly alias?: AliasSource | undefined
+}
+
+/** The name (and attributes) an alias was read from, resolved where it was read. */
+export interface AliasSource {
+  readonly name: string
+  readonly attributes: readonly string[]
+  readonly scope: Scope
+  /** Offset of the read (the source name's own use). */
+  readonly at: number
 }
 
 export type Meaning =
-  | { readonly kind: 'module'; readonly path: readonly string[]; readonly binding: Binding }
+  | {
+      readonly kind: 'module'
+      readonly path: readonly string[]
+      readonly binding: Binding
+      /** Offsets of the alias reads this meaning came through, innermost last. */
+      readonly via: readonly number[]
+    }
   | { readonly kind: 'local' }
-  /** Nothing in the code binds the name: Python falls back to the builtin of that name. */
-  | { readonly kind: 'unbound' }
+  /**
+   * Nothing in the code binds the name: Python falls back to the builtin or module of that
+   * name, with any attributes an alias read off it (`s = os.system` → `os` + `system`).
+   */
+  | {
+      readonly kind: 'unbound'
+      readonly name: string
+      readonly attributes: readonly string[]
+      readonly via: readonly number[]
+    }
 
 const LOCAL: Meaning = { kind: 'local' }
-const UNBOUND: Meaning = { kind: 'unbound' }
+/** Alias expansions one look-up may make: `a = a.b` repeated must not explode. */
+const ALIAS_BUDGET = 32
+
+interface Budget {
+  left: number
+}
 
 export class Scope {
   readonly kind: ScopeKind
@@ -83,25 +113,25 @@ export class Scope {
   }
 
   /** What `name`, used at source offset `at` in this scope, may refer to. */
-  resolve(name: string, at: number): Meaning[] {
+  resolve(name: string, at: number, budget: Budget = { left: ALIAS_BUDGET }): Meaning[] {
     const target = this.#redirects.get(name)
-    if (target !== undefined) return target.resolve(name, at)
-    const own = this.#bindings.get(name) ?? []
+    if (target !== undefined) return target.resolve(name, at, budget)
+    const own = this.#bindings.get(name) ?? NO_BINDINGS
     if (this.kind === 'function' || this.kind === 'comprehension') {
       // Python decides a function's locals from the whole body, so any binding makes it local.
-      if (own.length > 0) return own.map(meaningOf)
-      return this.#outer(name, at)
+      if (own.length > 0) return meaningsOfAll(own, budget)
+      return this.#outer(name, at, budget)
     }
     // Module and class bodies look names up as they run: until a binding certainly ran,
     // the outer meaning (the builtin, a module) is still possible.
-    const ownMeanings = own.filter((b) => b.kind !== 'delete').map(meaningOf)
+    const ownMeanings = meaningsOfAll(own, budget)
     if (this.#certainlyBound(own, at)) return ownMeanings
-    return [...ownMeanings, ...this.#outer(name, at)]
+    return [...ownMeanings, ...this.#outer(name, at, budget)]
   }
 
-  #outer(name: string, at: number): Meaning[] {
-    if (this.parent === undefined) return [UNBOUND]
-    return this.parent.enclosing().resolve(name, at)
+  #outer(name: string, at: number, budget: Budget): Meaning[] {
+    if (this.parent === undefined) return [{ kind: 'unbound', name, attributes: [], via: [] }]
+    return this.parent.enclosing().resolve(name, at, budget)
   }
 
   #certainlyBound(own: readonly Binding[], at: number): boolean {
@@ -114,7 +144,43 @@ export class Scope {
   }
 }
 
+const NO_BINDINGS: readonly Binding[] = []
+
+/** The meanings of a name's bindings (deletions bind nothing), without allocating for the common one. */
+function meaningsOfAll(bindings: readonly Binding[], budget: Budget): Meaning[] {
+  const [only] = bindings
+  if (bindings.length === 1 && only !== undefined && only.alias === undefined) {
+    return only.kind === 'delete' ? [] : [meaningOf(only)]
+  }
+  const meanings: Meaning[] = []
+  for (const binding of bindings) {
+    if (binding.kind !== 'delete') meanings.push(...meaningsOf(binding, budget))
+  }
+  return meanings
+}
+
+/**
+ * An alias means whatever its source meant where it was read, plus the attributes read off
+ * it; a parameter's default is only one of the values it may hold.
+ */
+function meaningsOf(binding: Binding, budget: Budget): Meaning[] {
+  const { alias } = binding
+  if (alias === undefined || budget.left <= 0) return [meaningOf(binding)]
+  budget.left--
+  const source = alias.scope.resolve(alias.name, alias.at, budget)
+  const read = source.map((meaning) => readOff(meaning, alias))
+  return binding.kind === 'parameter' ? [LOCAL, ...read] : read
+}
+
+function readOff(meaning: Meaning, alias: AliasSource): Meaning {
+  if (meaning.kind === 'local') return meaning
+  const via = [...meaning.via, alias.at]
+  if (meaning.kind === 'module')
+    return { ...meaning, path: [...meaning.path, ...alias.attributes], via }
+  return { ...meaning, attributes: [...meaning.attributes, ...alias.attributes], via }
+}
+
 function meaningOf(binding: Binding): Meaning {
   if (binding.modulePath === undefined) return LOCAL
-  return { kind: 'module', path: binding.modulePath, binding }
+  return { kind: 'module', path: binding.modulePath, binding, via: [] }
 }

@@ -29,6 +29,11 @@ export interface Violation {
   readonly message: string
   /** How to allow it, naming the config key (or saying that no key does). */
   readonly hint: string
+  /**
+   * Set only on refusals of the runtime guard: the audit event it stopped (`open`,
+   * `os.system`, `import`). Static refusals, made before anything ran, have none.
+   */
+  readonly event?: string
 }
 
 /** Code that Python would not compile. */

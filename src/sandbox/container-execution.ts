@@ -7,6 +7,7 @@ import type {
 import { buildContainerSpec, type FileAccessGrant, READY_MARKER } from '../engine/container-spec.js'
 import { SandboxError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { guardSettings } from '../policy/runtime-guard.js'
 import { Workspace } from '../workspace/workspace.js'
 import type { CollectedFiles } from '../workspace/workspace-files.js'
 import type { ValidatedRequest } from './execute-request.js'
@@ -132,7 +133,11 @@ function specBase(
 function executeRequest(execution: ContainerExecution) {
   const { request, signal } = execution
   return {
-    stdin: runnerInput(request.code, request.limits),
+    stdin: runnerInput(
+      request.code,
+      request.limits,
+      guardSettings(execution.config.code_execution),
+    ),
     timeoutMs: request.timeoutSeconds * 1_000,
     outputLimitBytes: request.limits.output_bytes,
     stderrAllowanceBytes: reportAllowanceBytes(request.limits),
@@ -195,7 +200,6 @@ function toResult(
     ...summary,
     ...collected,
     durationMs: 0,
-    violations: [],
     runtime: execution.runtime,
   }
 }

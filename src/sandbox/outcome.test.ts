@@ -38,7 +38,56 @@ describe('summarizeOutcome', () => {
       result: null,
       artifacts: [],
       artifactsTruncated: false,
+      violations: [],
     })
+  })
+
+  it('reports a runtime guard refusal as policy_violation with the violation', () => {
+    const violation = {
+      rule: 'runtime-file-access',
+      event: 'open',
+      subject: "open('/etc/passwd', 'r')",
+      line: 3,
+      column: 1,
+      text: 'pd.read_csv(p)',
+    }
+    const stderr = `\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error: null, violation })}\n`
+    const summary = summarizeOutcome(outcome({ exitCode: 1, stdout: 'before\n', stderr }), context)
+    expect(summary).toMatchObject({
+      status: 'policy_violation',
+      exitCode: 1,
+      stdout: 'before\n',
+      stderr: '',
+      error: null,
+      message:
+        "Refused at run time by the policy guard, which ended the run: runtime-file-access at 3:1 (open: pd.read_csv(p)). See the violation's hint for the setting that allows it.",
+    })
+    expect(summary.violations).toEqual([
+      {
+        rule: 'runtime-file-access',
+        line: 3,
+        column: 1,
+        text: 'pd.read_csv(p)',
+        message: "`open('/etc/passwd', 'r')` touches files, which the code may not",
+        hint: 'allowed when code_execution.allowed_operations.file_operations is true',
+        event: 'open',
+      },
+    ])
+  })
+
+  it('keeps a timeout a timeout even when a guard report was already written', () => {
+    const violation = {
+      rule: 'runtime-import',
+      event: 'import',
+      subject: 'ctypes',
+      line: 1,
+      column: 1,
+      text: 'x',
+    }
+    const stderr = `\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error: null, violation })}\n`
+    const summary = summarizeOutcome(outcome({ stopReason: 'timeout', stderr }), context)
+    expect(summary.status).toBe('timeout')
+    expect(summary.violations).toEqual([])
   })
 
   it('cuts the code own stderr at the output cap, beyond which only the runner report may go', () => {

@@ -1,5 +1,6 @@
 import type { LimitsConfig } from '../config/schema.js'
 import type { ContainerOutcome } from '../engine/container-engine.js'
+import type { Violation } from '../policy/types.js'
 import type { ExecutionStatus, PythonError } from './execution-result.js'
 import { NO_RICH_RESULT, type RichResult } from './rich-result.js'
 import { splitRunnerFrame, stripEndMarker } from './runner-frame.js'
@@ -12,6 +13,8 @@ export interface OutcomeSummary extends RichResult {
   readonly truncated: boolean
   readonly error: PythonError | null
   readonly message: string | null
+  /** The runtime guard's refusal, when it ended the run (status `policy_violation`). */
+  readonly violations: readonly Violation[]
 }
 
 export interface OutcomeContext {
@@ -39,7 +42,8 @@ export function summarizeOutcome(
   const killedByUs = outcome.stopReason !== 'exited'
   // A run that ended on the runner's report has no container exit code yet: the frame has it.
   const exited = { ...outcome, exitCode: outcome.exitCode ?? frame?.exitCode ?? null }
-  const status = statusOf(exited, error)
+  const guarded = frame?.violation === undefined || killedByUs ? [] : [frame.violation]
+  const status = guarded.length > 0 ? 'policy_violation' : statusOf(exited, error)
   return {
     status,
     exitCode: killedByUs ? null : exited.exitCode,
@@ -47,7 +51,9 @@ export function summarizeOutcome(
     stderr,
     truncated: outcome.stdoutTruncated || outcome.stderrTruncated || stderrCut,
     error,
-    message: messageFor(status, exited, error, context),
+    message:
+      guarded.length > 0 ? guardMessage(guarded) : messageFor(status, exited, error, context),
+    violations: guarded,
     result: frame?.result ?? NO_RICH_RESULT.result,
     artifacts: frame?.artifacts ?? NO_RICH_RESULT.artifacts,
     artifactsTruncated: frame?.artifactsTruncated ?? false,
@@ -87,6 +93,14 @@ function messageFor(
         )
       return `The code exited with code ${outcome.exitCode}.`
   }
+}
+
+/** Worded like the static policy's refusal, so either layer reads the same. */
+function guardMessage(violations: readonly Violation[]): string {
+  const list = violations
+    .map((v) => `${v.rule} at ${v.line}:${v.column} (${v.event}: ${v.text})`)
+    .join('; ')
+  return `Refused at run time by the policy guard, which ended the run: ${list}. See the violation's hint for the setting that allows it.`
 }
 
 /** ENOSPC and EFBIG name the limit that was hit, not just the errno. */

@@ -40,4 +40,38 @@ describe('splitRunnerFrame', () => {
       ...NO_RICH_RESULT,
     })
   })
+
+  it('reads the runtime guard refusal, worded from the rule table', () => {
+    const violation = {
+      rule: 'runtime-process',
+      event: 'os.system',
+      subject: "os.system(b'id')",
+      line: 2,
+      column: 1,
+      text: 'random._os.system("id")',
+    }
+    expect(splitRunnerFrame(frame({ exitCode: 1, error: null, violation })).frame).toEqual({
+      exitCode: 1,
+      error: null,
+      ...NO_RICH_RESULT,
+      violation: {
+        rule: 'runtime-process',
+        line: 2,
+        column: 1,
+        text: 'random._os.system("id")',
+        message: "`os.system(b'id')` starts or signals a process",
+        hint: 'allowed when code_execution.allowed_operations.os_operations is true (subprocess also with `subprocess` in code_execution.allowed_operations.imports)',
+        event: 'os.system',
+      },
+    })
+  })
+
+  it('ignores a guard report it cannot read', () => {
+    const violation = { rule: 'runtime-made-up', event: 'x', subject: 'x', line: 1, column: 1 }
+    expect(splitRunnerFrame(frame({ exitCode: 1, error: null, violation })).frame).toEqual({
+      exitCode: 1,
+      error: null,
+      ...NO_RICH_RESULT,
+    })
+  })
 })

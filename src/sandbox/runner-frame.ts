@@ -1,3 +1,5 @@
+import { runtimeViolation } from '../policy/runtime-violation.js'
+import type { Violation } from '../policy/types.js'
 import type { PythonError } from './execution-result.js'
 import { type RichResult, readRichResult } from './rich-result.js'
 
@@ -30,6 +32,8 @@ export function stripEndMarker(stdout: string): string {
 export interface RunnerFrame extends RichResult {
   readonly exitCode: number
   readonly error: PythonError | null
+  /** The runtime guard's refusal that ended the run, if one did. */
+  readonly violation?: Violation
 }
 
 /**
@@ -52,10 +56,12 @@ function parseFrame(json: string): RunnerFrame | undefined {
   try {
     const value = JSON.parse(json) as Record<string, unknown>
     if (typeof value.exitCode !== 'number') return undefined
+    const violation = runtimeViolation(value.violation)
     return {
       exitCode: value.exitCode,
       error: isPythonError(value.error) ? value.error : null,
       ...readRichResult(value),
+      ...(violation === undefined ? {} : { violation }),
     }
   } catch {
     return undefined

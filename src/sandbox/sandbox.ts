@@ -9,12 +9,14 @@ import { AbortedError, ShutDownError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { allowedImports, isImportAllowed } from '../policy/allowed-imports.js'
 import { checkPolicy } from '../policy/index.js'
+import { prepareInstanceDir } from '../workspace/workspace.js'
 import { reapWorkspaces } from '../workspace/workspace-reaper.js'
 import { createWarmEntry, engineErrorResult, executeInContainer } from './container-execution.js'
 import type { ExecuteRequest } from './execute-request.js'
 import { type ValidatedRequest, validateRequest } from './execute-request.js'
 import { ExecutionQueue } from './execution-queue.js'
 import type { ExecutionResult } from './execution-result.js'
+import { fileAccessEffective } from './file-access.js'
 import { refusedResult } from './refused-result.js'
 import { chooseRuntime } from './runtime-choice.js'
 import { WarmPool } from './warm-pool.js'
@@ -63,6 +65,11 @@ export class Sandbox {
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
     const config = configSchema.parse(options.config ?? {})
     const logger = options.logger ?? silentLogger
+    if (fileAccessEffective(config.code_execution))
+      await prepareInstanceDir(
+        config.code_execution.workspace_root,
+        config.orchestrator.instance_id,
+      )
     const sandbox = new Sandbox(config, options.engine ?? new DockerEngine({ logger }), logger)
     await sandbox.#reapOrphans()
     sandbox.#startPool()

@@ -42,7 +42,13 @@ export function formatToolResult(result: ExecutionResult): string {
     lines.push(result.message)
   }
   if (result.status === 'policy_violation') {
-    lines.push('Nothing was run. Rewrite the code without the refused constructs.')
+    // A runtime guard refusal (it has an event) stopped code that had started.
+    const ranFirst = result.violations.some((v) => v.event !== undefined)
+    lines.push(
+      ranFirst
+        ? 'Stopped while running; the output above is what ran first. Rewrite the code without the refused operation.'
+        : 'Nothing was run. Rewrite the code without the refused constructs.',
+    )
   }
   if (
     result.stdout === '' &&

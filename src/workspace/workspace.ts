@@ -1,6 +1,7 @@
-import { chmod, chown, mkdir, rm } from 'node:fs/promises'
+import { access, chmod, chown, constants, mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ConfigError } from '../errors.js'
 import { isMountPoint, mountTmpfs, unmount } from './host-mount.js'
 import {
   type CollectedFiles,
@@ -34,6 +35,30 @@ export function instanceDir(root: string | undefined, instanceId: string): strin
   return join(root ?? defaultWorkspaceRoot(), instanceId)
 }
 
+/**
+ * Creates the instance's directory under the workspace root, or fails with an error that
+ * names the setting to fix: called at start-up and before each workspace.
+ */
+export async function prepareInstanceDir(
+  root: string | undefined,
+  instanceId: string,
+): Promise<string> {
+  const parent = instanceDir(root, instanceId)
+  try {
+    await mkdir(parent, { recursive: true, mode: 0o700 })
+    await access(parent, constants.W_OK)
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new ConfigError('code_execution.workspace_root', [
+      {
+        path: '',
+        message: `cannot create workspaces in ${parent} (${reason}): point it at a writable directory, or leave it unset for ${defaultWorkspaceRoot()}`,
+      },
+    ])
+  }
+  return parent
+}
+
 /** `host/pid` → a directory-name prefix, `host_pid-`. */
 export function ownerPrefix(owner: string): string {
   return `${owner.replace('/', '_')}-`
@@ -56,8 +81,7 @@ export class Workspace {
   }
 
   static async create(options: WorkspaceOptions): Promise<Workspace> {
-    const parent = instanceDir(options.root, options.instanceId)
-    await mkdir(parent, { recursive: true, mode: 0o700 })
+    const parent = await prepareInstanceDir(options.root, options.instanceId)
     const dir = join(parent, `${ownerPrefix(options.owner)}${options.executionId}`)
     await mkdir(dir, { mode: 0o700 })
     try {

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Sandbox } from '../../src/sandbox/sandbox.js'
+import { instanceDir } from '../../src/workspace/workspace.js'
+import { assertCliBuilt, CLI_MAIN, runCli, testInstanceId } from '../support/cli.js'
+import { waitForContainers } from '../support/http-server-fixture.js'
+import { containersOf } from '../support/managed-containers.js'
+import { testConfig } from '../support/test-config.js'
+
+const BUSY = { code: 'import time\nprint("busy", flush=True)\ntime.sleep(60)' }
+
+let root: string
+
+beforeAll(async () => {
+  await assertCliBuilt()
+  root = await mkdtemp(join(tmpdir(), 'tinyagent-crash-'))
+})
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+/**
+ * Starts `tinyagent-sandbox serve` for a new instance, puts it under load (three running
+ * executions and a warm container, each with a workspace), then kills it with SIGKILL.
+ * Returns the instance id it left its containers and workspaces under.
+ */
+async function crashAnOrchestrator(): Promise<string> {
+  const instanceId = testInstanceId()
+  const config = join(root, `${instanceId}.yml`)
+  await writeFile(
+    config,
+    [
+      `orchestrator: { instance_id: ${instanceId} }`,
+      `code_execution: { workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
+      'pool: { size: 1 }',
+      'server: { port: 0 }',
+      '',
+    ].join('\n'),
+  )
+  const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        const found = /listening on (http:\/\/\S+)/.exec(out)?.[1]
+        if (found !== undefined) resolve(found)
+      })
+      child.once('exit', () => reject(new Error(`serve exited early: ${out}`)))
+    })
+    const requests = [1, 2, 3].map(() =>
+      fetch(`${url}/v1/executions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(BUSY),
+      }).catch(() => 'connection lost'),
+    )
+    await waitForContainers(instanceId, 4)
+    child.kill('SIGKILL')
+    expect(await Promise.all(requests)).toEqual([
+      'connection lost',
+      'connection lost',
+      'connection lost',
+    ])
+    return instanceId
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
+describe('an orchestrator killed with SIGKILL under load', () => {
+  it.each(['the reap command', 'the next Sandbox.create'])(
+    'leaves containers and workspaces that %s removes, and none of another instance',
+    async (how) => {
+      const other = await Sandbox.create({
+        config: testConfig({
+          pool: { size: 1 },
+          code_execution: { workspace_root: root, allowed_operations: { file_operations: true } },
+        }),
+      })
+      try {
+        const otherId = other.config.orchestrator.instance_id
+        await waitForContainers(otherId, 1)
+        const otherContainers = await containersOf(otherId)
+        const otherWorkspaces = await readdir(instanceDir(root, otherId))
+        expect(otherWorkspaces).toHaveLength(1)
+
+        const crashed = await crashAnOrchestrator()
+        expect(await containersOf(crashed)).toHaveLength(4)
+        expect(await readdir(instanceDir(root, crashed))).toHaveLength(4)
+
+        if (how === 'the reap command') {
+          const reaped = await runCli(['reap', '--config', join(root, `${crashed}.yml`)])
+          expect(reaped).toMatchObject({
+            exitCode: 0,
+            stdout: `Removed 4 container(s) and 4 workspace(s) of instance \`${crashed}\`.\n`,
+          })
+        } else {
+          const config = testConfig({ code_execution: { workspace_root: root } })
+          const next = await Sandbox.create({
+            config: { ...config, orchestrator: { ...config.orchestrator, instance_id: crashed } },
+          })
+          await next.close()
+        }
+        expect(await containersOf(crashed)).toEqual([])
+        expect(await readdir(instanceDir(root, crashed))).toEqual([])
+        expect(await containersOf(otherId)).toEqual(otherContainers)
+        expect(await readdir(instanceDir(root, otherId))).toEqual(otherWorkspaces)
+        expect((await other.execute({ code: 'print("still serving")' })).stdout).toBe(
+          'still serving\n',
+        )
+      } finally {
+        await other.close()
+      }
+    },
+  )
+})
