@@ -45,6 +45,18 @@ afterAll(async () => {
   await canaries?.remove()
 })
 
+async function assertContained(sandbox: Sandbox, result: ExecutionResult): Promise<void> {
+  expect(await canaries.observe()).toEqual({
+    file: true,
+    listing: ['canary.txt'],
+    connections: 0,
+  })
+  expect(`${result.stdout}${result.stderr}`).not.toContain(canaries.secret)
+  expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
+  const next = await sandbox.execute({ code: 'print("still serving")' })
+  expect(next).toMatchObject({ status: 'ok', stdout: 'still serving\n' })
+}
+
 /**
  * The static policy is off (`allow_dangerous_operations: true`), so the container alone must
  * hold. Each test asserts the exact outcome of every attempt, then that nothing on the host
@@ -52,18 +64,6 @@ afterAll(async () => {
  */
 describe('escape and abuse attempts against the container alone', () => {
   test.override({ configOverrides: { code_execution: { allow_dangerous_operations: true } } })
-
-  async function assertContained(sandbox: Sandbox, result: ExecutionResult): Promise<void> {
-    expect(await canaries.observe()).toEqual({
-      file: true,
-      listing: ['canary.txt'],
-      connections: 0,
-    })
-    expect(`${result.stdout}${result.stderr}`).not.toContain(canaries.secret)
-    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
-    const next = await sandbox.execute({ code: 'print("still serving")' })
-    expect(next).toMatchObject({ status: 'ok', stdout: 'still serving\n' })
-  }
 
   test('reaches no network: not the host loopback, the bridge, the host addresses or the internet', async ({
     sandbox,
@@ -331,6 +331,22 @@ describe('escape and abuse attempts against the container alone', () => {
     expect(result.status).toBe('error')
     expect(result.error?.value).toBe('[Errno 27] File too large')
     await assertContained(sandbox, result)
+  })
+})
+
+/**
+ * Holding the run open past its end: the same policy-off sandbox. Under gVisor each process
+ * also costs host threads of the pids limit (see the fork bomb above), so these tests give it
+ * room for the few processes they start; under runc the default limit stands.
+ */
+describe('processes that try to outlive the execution', () => {
+  test.override({
+    configOverrides: {
+      code_execution: {
+        allow_dangerous_operations: true,
+        ...(TEST_RUNTIME === 'runsc' ? { limits: { pids: 256 } } : {}),
+      },
+    },
   })
 
   test('spinning every CPU ends at the timeout', async ({ sandbox }) => {
