@@ -44,6 +44,12 @@ export interface ContainerOutcome {
   readonly exitCode: number | null
   /** The kernel's OOM killer ended a process in the container. */
   readonly oomKilled: boolean
+  /**
+   * The engine stopped or killed the container while it ran, and we had not asked it to: the
+   * engine shutting down, or a `docker stop`/`kill` from outside. Code inside the container
+   * cannot cause this (it leaves no engine event), so it cannot pass its own exit for it.
+   */
+  readonly stoppedByEngine: boolean
   readonly stdout: string
   readonly stderr: string
   readonly stdoutTruncated: boolean

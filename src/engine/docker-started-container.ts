@@ -13,11 +13,15 @@ import { OutputCollector } from './output-collector.js'
 /** After the container exits, how long to wait for the attach stream to deliver the rest. */
 const DRAIN_GRACE_MS = 1_000
 
+/** Exit codes above this mean the main process died of a signal (128 + its number). */
+const SIGNAL_EXIT_BASE = 128
+
 /**
  * One container, created, attached and started, its runner blocked on stdin. Output that
  * arrives before `execute` (say, a warning while preloading) is dropped: it is not the code's.
  */
 export class DockerStartedContainer implements StartedContainer {
+  readonly #docker: Docker
   readonly #container: Docker.Container
   readonly #stream: Duplex
   readonly #logger: Logger
@@ -29,7 +33,8 @@ export class DockerStartedContainer implements StartedContainer {
   #early = ''
   #onEarlyOutput: (() => void) | undefined
 
-  private constructor(container: Docker.Container, stream: Duplex, logger: Logger) {
+  private constructor(docker: Docker, container: Docker.Container, stream: Duplex, logger: Logger) {
+    this.#docker = docker
     this.#container = container
     this.#stream = stream
     this.#logger = logger
@@ -66,7 +71,7 @@ export class DockerStartedContainer implements StartedContainer {
         stderr: true,
         hijack: true,
       })) as Duplex
-      started = new DockerStartedContainer(container, stream, logger)
+      started = new DockerStartedContainer(docker, container, stream, logger)
       const ready = readyMarker === undefined ? Promise.resolve() : started.#waitFor(readyMarker)
       await container.start()
       await ready
@@ -153,6 +158,7 @@ export class DockerStartedContainer implements StartedContainer {
 
     const onAbort = (): void => stop('aborted')
     const startedAt = performance.now()
+    const startedAtSeconds = Math.floor(Date.now() / 1000)
     const timer = setTimeout(() => stop('timeout'), request.timeoutMs)
     request.signal?.addEventListener('abort', onAbort, { once: true })
     if (request.signal?.aborted) stop('aborted')
@@ -163,10 +169,13 @@ export class DockerStartedContainer implements StartedContainer {
       const byRunner = ended === 'complete' && stopReason === 'exited'
       if (!byRunner) await Promise.race([this.#drained, delay(DRAIN_GRACE_MS)])
       const state = byRunner ? undefined : (await this.#container.inspect()).State
+      const exitCode = state?.ExitCode ?? null
+      const signalled = stopReason === 'exited' && exitCode !== null && exitCode > SIGNAL_EXIT_BASE
       return {
         stopReason,
-        exitCode: state?.ExitCode ?? null,
+        exitCode,
         oomKilled: state?.OOMKilled ?? false,
+        stoppedByEngine: signalled && (await this.#killedByEngineSince(startedAtSeconds)),
         stdout: collectors.stdout.text(),
         stderr: collectors.stderr.text(),
         stdoutTruncated: collectors.stdout.truncated,
@@ -192,6 +201,30 @@ export class DockerStartedContainer implements StartedContainer {
       // An engine that cannot remove it (down, restarting) cannot vouch for the run either.
       throw error
     })
+  }
+
+  /**
+   * Whether the engine logged a `kill` of this container since `sinceSeconds`. We sent none
+   * (the run was not stopped by us), so one means the engine stopped it: shutting down, or a
+   * `docker stop`/`kill` from outside. An engine that no longer answers counts as one too.
+   */
+  async #killedByEngineSince(sinceSeconds: number): Promise<boolean> {
+    try {
+      const events = await this.#docker.getEvents({
+        since: sinceSeconds,
+        until: Math.ceil(Date.now() / 1000) + 1,
+        filters: { container: [this.#container.id], event: ['kill'] },
+      })
+      let text = ''
+      for await (const chunk of events) text += String(chunk)
+      return text.trim() !== ''
+    } catch (error) {
+      this.#logger.warn('could not read the engine events of a signalled container', {
+        container: this.#container.id,
+        error: String(error),
+      })
+      return true
+    }
   }
 
   /** Sends one demultiplexed stream to whoever is executing now, or nowhere before that. */

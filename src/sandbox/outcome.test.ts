@@ -15,6 +15,7 @@ function outcome(overrides: Partial<ContainerOutcome>): ContainerOutcome {
     stopReason: 'exited',
     exitCode: 0,
     oomKilled: false,
+    stoppedByEngine: false,
     stdout: '',
     stderr: okFrame,
     stdoutTruncated: false,
@@ -171,6 +172,17 @@ describe('summarizeOutcome', () => {
       exitCode: 3,
       message: 'The code exited with code 3.',
     })
+  })
+
+  it('reports a container the engine stopped as engine_error, keeping what the code wrote', () => {
+    const summary = summarizeOutcome(
+      outcome({ exitCode: 143, stoppedByEngine: true, stdout: 'started\n', stderr: '' }),
+      context,
+    )
+    expect(summary).toMatchObject({ status: 'engine_error', exitCode: 143, stdout: 'started\n' })
+    expect(summary.message).toMatch(
+      /^The Docker engine stopped the container before the code finished \(exit code 143\)/,
+    )
   })
 
   it('prefers the timeout over an OOM kill seen at the same time', () => {

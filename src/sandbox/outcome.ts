@@ -62,6 +62,7 @@ export function summarizeOutcome(
 
 function statusOf(outcome: ContainerOutcome, error: PythonError | null): ExecutionStatus {
   if (outcome.stopReason === 'timeout') return 'timeout'
+  if (outcome.stoppedByEngine) return 'engine_error'
   if (outcome.stopReason === 'output_limit') return 'output_limit'
   if (outcome.oomKilled || error?.name === 'MemoryError') return 'memory_limit'
   return outcome.exitCode === 0 ? 'ok' : 'error'
@@ -84,6 +85,8 @@ function messageFor(
       return `Stopped when output passed ${limits.output_bytes} bytes on one stream (code_execution.limits.output_bytes); the output shown is cut there.`
     case 'memory_limit':
       return `Ran out of memory: the limit is ${limits.memory_mb} MB (code_execution.limits.memory_mb).`
+    case 'engine_error':
+      return `The Docker engine stopped the container before the code finished (exit code ${outcome.exitCode}): the engine shutting down or restarting, or a \`docker stop\`/\`docker kill\` from outside. The code's own outcome is unknown; run it again once the engine is back.`
     default:
       if (error !== null)
         return (
