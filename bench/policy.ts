@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { parser } from '@lezer/python'
 import { configSchema } from '../src/config/schema.js'
 import { checkPolicy } from '../src/policy/index.js'
@@ -8,6 +9,8 @@ import { printTable } from './stats.js'
 /**
  * The static policy's speed: a 1,000-line script (parse alone, and the whole check), and how
  * fast a 1 MiB script is refused (by the sandbox's request check, and by the policy's own cap).
+ * For scale, the same script through CPython's own C parser (`ast.parse`) on this machine:
+ * the floor for parsing Python at all, which no check that reads the syntax tree can beat.
  */
 const RUNS = 300
 const WARMUP = 50
@@ -26,6 +29,8 @@ const script = `${header}${Array.from({ length: 200 }, (_, i) => block(i)).join(
 const lines = script.split('\n').length - 1
 const huge = `x = 1\n${'# padding\n'.repeat(110_000)}`
 
+const HOST_PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
+
 const settings = configSchema.parse({}).code_execution
 const policy: PolicyConfig = settings
 
@@ -40,8 +45,32 @@ function sample(run: () => void): number[] {
   return samples
 }
 
+/** CPython's `ast.parse` of the script, timed inside the interpreter; empty if there is none. */
+function cpythonParse(source: string): number[] {
+  const timing = [
+    'import ast, json, sys, time',
+    'source = sys.stdin.read()',
+    `for _ in range(${WARMUP}): ast.parse(source)`,
+    'samples = []',
+    `for _ in range(${RUNS}):`,
+    '    start = time.perf_counter(); ast.parse(source)',
+    '    samples.append((time.perf_counter() - start) * 1000)',
+    'print(json.dumps(samples))',
+  ].join('\n')
+  const run = spawnSync(HOST_PYTHON, ['-c', timing], { input: source, encoding: 'utf8' })
+  if (run.status !== 0) {
+    console.error(`no CPython floor: ${HOST_PYTHON} -c failed (${run.error ?? run.stderr})`)
+    return []
+  }
+  return JSON.parse(run.stdout) as number[]
+}
+
 if (!checkPolicy(script, policy).allowed) throw new Error('the benchmark script must be allowed')
+const floor = cpythonParse(script)
 printTable(`static policy, ${RUNS} runs each (${lines} lines, ${script.length} bytes)`, [
+  ...(floor.length > 0
+    ? [{ name: `CPython ast.parse (floor), ${lines} lines`, samples: floor }]
+    : []),
   { name: `lezer parse only, ${lines} lines`, samples: sample(() => parser.parse(script)) },
   { name: `checkPolicy, ${lines} lines`, samples: sample(() => checkPolicy(script, policy)) },
   {
