@@ -1,10 +1,12 @@
 import { readdir } from 'node:fs/promises'
 import Docker from 'dockerode'
 import { describe, expect } from 'vitest'
-import type { Sandbox } from '../src/sandbox/sandbox.js'
+import { DockerEngine } from '../src/engine/docker-engine.js'
+import { Sandbox } from '../src/sandbox/sandbox.js'
 import { instanceDir } from '../src/workspace/workspace.js'
 import { containersOf } from './support/managed-containers.js'
 import { sandboxTest as test } from './support/sandbox-fixture.js'
+import { testConfig } from './support/test-config.js'
 
 const docker = new Docker()
 
@@ -115,5 +117,89 @@ describe('the warm pool with file operations', () => {
         () => [],
       ),
     ).toEqual([])
+  })
+})
+
+describe('the warm pool recycling its containers', () => {
+  // No preload: a container starts in well under the idle time, so the pool is seen full between
+  // replacements.
+  test.override({ configOverrides: { pool: { size: 1, idle_seconds: 2, preload: [] } } })
+
+  test('replaces a container idle past idle_seconds with a fresh one, removing the old', async ({
+    sandbox,
+  }) => {
+    const instanceId = sandbox.config.orchestrator.instance_id
+    await until('the pool is full', () => sandbox.warm === 1)
+    const [first] = await containersOf(instanceId)
+    await until(
+      'the idle container is replaced',
+      async () => {
+        const now = await containersOf(instanceId)
+        return sandbox.warm === 1 && now.length === 1 && now[0] !== first
+      },
+      20_000,
+    )
+    expect(await sandbox.execute({ code: 'print("fresh")' })).toMatchObject({
+      status: 'ok',
+      stdout: 'fresh\n',
+    })
+  })
+
+  test('replaces a container that the engine removed, without waiting for an execution', async ({
+    sandbox,
+  }) => {
+    const instanceId = sandbox.config.orchestrator.instance_id
+    await until('the pool is full', () => sandbox.warm === 1)
+    const [first] = await containersOf(instanceId)
+    if (first === undefined) throw new Error('expected a warm container')
+    await docker.getContainer(first).remove({ force: true })
+    await until(
+      'a new container is ready',
+      async () => {
+        const now = await containersOf(instanceId)
+        return sandbox.warm === 1 && now.length === 1 && now[0] !== first
+      },
+      20_000,
+    )
+  })
+})
+
+/** The real engine, refusing to start warm containers while `failing` is set. */
+class FailingStarts extends DockerEngine {
+  failing = true
+  attempts = 0
+
+  override start(...args: Parameters<DockerEngine['start']>): ReturnType<DockerEngine['start']> {
+    this.attempts++
+    if (this.failing) return Promise.reject(new Error('injected: the engine cannot start it'))
+    return super.start(...args)
+  }
+}
+
+describe('the warm pool when the engine fails to start containers', () => {
+  test('executions run cold meanwhile, retries back off, and the pool fills once it recovers', async () => {
+    const engine = new FailingStarts()
+    const sandbox = await Sandbox.create({
+      config: testConfig({ pool: { size: 2, preload: [] } }),
+      engine,
+    })
+    try {
+      const result = await sandbox.execute({ code: 'print("cold")' })
+      expect(result).toMatchObject({ status: 'ok', stdout: 'cold\n' })
+      expect(sandbox.warm).toBe(0)
+      // Backoff doubles from 250 ms: over two seconds that is a handful of attempts, not a storm.
+      await new Promise((resolve) => setTimeout(resolve, 2_000))
+      expect(engine.attempts).toBeGreaterThanOrEqual(2)
+      expect(engine.attempts).toBeLessThanOrEqual(12)
+      engine.failing = false
+      await until('the pool is full', () => sandbox.warm === 2)
+      expect(await sandbox.execute({ code: 'print("warm")' })).toMatchObject({
+        status: 'ok',
+        stdout: 'warm\n',
+      })
+    } finally {
+      await sandbox.close()
+    }
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
   })
 })
