@@ -80,7 +80,8 @@ const mounts = z
     'Host directories to mount, each `{source, target, read_only}`; applied only when file operations are effective. Sensitive host paths, the engine socket and targets outside /mnt/ are refused at load.',
   )
 
-const limits = z
+/** `code_execution.limits`; a request's lower limits take each field's type and range from here. */
+export const limitsSchema = z
   .strictObject({
     memory_mb: z
       .int()
@@ -184,7 +185,7 @@ const codeExecution = z
       .describe(
         'Wall-clock limit per execution, from container start; requests may only lower it.',
       ),
-    limits: limits.prefault({}),
+    limits: limitsSchema.prefault({}),
     image: z
       .string()
       .min(1)

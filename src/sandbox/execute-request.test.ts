@@ -39,6 +39,24 @@ describe('validateRequest', () => {
     )
   })
 
+  it.each([
+    ['memory_mb', 0],
+    ['cpus', 0],
+    ['pids', 0],
+    ['tmpfs_mb', 0],
+    ['open_files', 0],
+    ['memory_mb', 0.5],
+    ['pids', 1.5],
+    ['tmpfs_mb', 0.5],
+  ])(
+    'refuses limits.%s = %s, outside what config.yml accepts (0 would mean no limit to Docker)',
+    (key, value) => {
+      expect(() => validateRequest({ code: '', limits: { [key]: value } }, settings)).toThrow(
+        new RegExp(`^Invalid \`limits\\.${key}\`: `),
+      )
+    },
+  )
+
   it('refuses missing code, wrong types and unknown fields, naming the field', () => {
     expect(() => validateRequest({}, settings)).toThrow(/`code`/)
     expect(() => validateRequest({ code: 1 }, settings)).toThrow(/`code`/)

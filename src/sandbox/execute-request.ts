@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { CodeExecutionConfig, LimitsConfig } from '../config/schema.js'
+import { type CodeExecutionConfig, type LimitsConfig, limitsSchema } from '../config/schema.js'
 import type { OutputListener } from '../engine/container-engine.js'
 import { InvalidArgumentError } from '../errors.js'
 import { assertSafeNames } from '../workspace/file-name.js'
@@ -40,12 +40,16 @@ export const executeRequestSchema = z.strictObject({
   code: z.string(),
   /** Lower wall-clock limit for this execution; at most `code_execution.timeout_seconds`. */
   timeoutSeconds: z.number().positive().optional(),
-  /** Lower limits for this execution, keyed as in `code_execution.limits`; each at most the configured value. */
+  /**
+   * Lower limits for this execution, keyed as in `code_execution.limits`: each of the type and
+   * in the range config.yml accepts (so never 0, which Docker reads as "no limit"), and at most
+   * the configured value.
+   */
   limits: z
     .strictObject(
-      Object.fromEntries(LIMIT_KEYS.map((key) => [key, z.number().nonnegative().optional()])) as {
-        [K in (typeof LIMIT_KEYS)[number]]: z.ZodOptional<z.ZodNumber>
-      },
+      Object.fromEntries(
+        LIMIT_KEYS.map((key) => [key, limitsSchema.shape[key].unwrap().optional()]),
+      ) as { [K in (typeof LIMIT_KEYS)[number]]: z.ZodOptional<z.ZodNumber> },
     )
     .optional(),
   /** Files written into /workspace before the code runs; needs file operations. */
