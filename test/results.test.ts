@@ -1,5 +1,11 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect } from 'vitest'
+import { loadConfigFile } from '../src/config/load-config.js'
+import { Sandbox } from '../src/sandbox/sandbox.js'
+import { REPO_ROOT } from './support/cli.js'
 import { sandboxTest as test } from './support/sandbox-fixture.js'
+import { testConfig } from './support/test-config.js'
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
@@ -109,5 +115,38 @@ describe('rich results on the real engine', () => {
     expect(result.message).toBe(
       "ModuleNotFoundError: No module named 'sklearn'. The sandbox image has no `sklearn`: add its Debian package (usually python3-sklearn) to images/python/packages.txt and run `make image` (docs/images.md).",
     )
+  })
+})
+
+describe('examples/data-analysis.py under examples/configs/data-analysis.yml', () => {
+  test('returns its summary table and its chart', async () => {
+    const example = await loadConfigFile(join(REPO_ROOT, 'examples/configs/data-analysis.yml'))
+    const sandbox = await Sandbox.create({
+      config: testConfig({
+        // Room for a loaded machine: the test is about what comes back, not how fast.
+        code_execution: {
+          allowed_operations: example.code_execution.allowed_operations,
+          timeout_seconds: 60,
+        },
+      }),
+    })
+    try {
+      const code = await readFile(join(REPO_ROOT, 'examples/data-analysis.py'), 'utf8')
+      const result = await sandbox.execute({ code })
+      expect(result).toMatchObject({ status: 'ok', stderr: '' })
+      expect(result.stdout).toMatch(/^best month per region: \{'north': /)
+      expect(result.result?.table).toMatchObject({
+        shape: [3, 3],
+        columns: ['sum', 'mean', 'max'],
+        index: ['north', 'south', 'west'],
+        truncated: false,
+      })
+      expect(result.artifacts.map((a) => [a.name, a.width, a.height])).toEqual([
+        ['figure-1.png', 800, 400],
+      ])
+      expect(png(result.artifacts[0]?.base64 ?? '')).toMatchObject({ width: 800, height: 400 })
+    } finally {
+      await sandbox.close()
+    }
   })
 })

@@ -128,6 +128,20 @@ describe('loadConfigFile: the files in the repository', () => {
       },
     })
   })
+
+  it('reads examples/configs/data-analysis.yml: the default policy plus matplotlib', async () => {
+    const config = await loadConfigFile(repoFile('examples/configs/data-analysis.yml'))
+    expect(config).toStrictEqual({
+      ...DEFAULTS,
+      code_execution: {
+        ...DEFAULTS.code_execution,
+        allowed_operations: {
+          ...DEFAULTS.code_execution.allowed_operations,
+          imports: ['matplotlib'],
+        },
+      },
+    })
+  })
 })
 
 describe('parseConfig: refusals', () => {
