@@ -14,7 +14,8 @@ import { printTable } from './stats.js'
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 10)
 const exec = promisify(execFile)
-const config = configSchema.parse({ orchestrator: { instance_id: 'bench' } })
+// Cold: no warm pool, so every execution starts its own container.
+const config = configSchema.parse({ orchestrator: { instance_id: 'bench' }, pool: { size: 0 } })
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now()
