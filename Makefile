@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: help deps engine image build run test test-runsc test-engine-restart test-unit lint typecheck docs bench serve clean
+.PHONY: help deps engine image build run test test-runsc test-engine-restart load test-unit lint typecheck docs bench serve clean
 
 help:
 	@echo "make run    install everything, build the image, run examples/quickstart.py in the sandbox"
@@ -40,6 +40,10 @@ test-runsc: build image
 # Stops and restarts dockerd under running executions: never beside other container suites.
 test-engine-restart: build image
 	npx vitest run --config test/faults/vitest.engine-restart.config.ts $(VITEST_ARGS)
+
+# 1,000 executions over HTTP at concurrency 8 against a `serve` process; prints latency and RSS.
+load: build image
+	npx vitest run --config test/load/vitest.load.config.ts $(VITEST_ARGS)
 
 test-unit: deps
 	npx vitest run --project unit

@@ -20,7 +20,12 @@ export default defineConfig({
           name: 'docker',
           include: ['src/**/*.docker.test.ts', 'test/**/*.test.ts'],
           // It stops dockerd for the whole machine: alone, via `make test-engine-restart`.
-          exclude: [...configDefaults.exclude, 'test/faults/engine-restart.test.ts'],
+          // The load suite runs for minutes: alone, via `make load`.
+          exclude: [
+            ...configDefaults.exclude,
+            'test/faults/engine-restart.test.ts',
+            'test/load/**',
+          ],
           globalSetup: ['test/support/docker-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -63,11 +63,35 @@ describe('validateRequest', () => {
     expect(() => validateRequest({ code: '', timeoutSeconds: -1 }, settings)).toThrow(
       /`timeoutSeconds`/,
     )
-    expect(() => validateRequest({ code: '', limits: { memory: 1 } }, settings)).toThrow(/`limits`/)
     expect(() => validateRequest({ code: '', files: [{ name: 'a' }] }, settings)).toThrow(
       'Invalid `files[0].content`',
     )
-    expect(() => validateRequest({ code: '', memory: 1 }, settings)).toThrow(InvalidArgumentError)
+  })
+
+  it('names an unknown field itself, not the object that holds it', () => {
+    expect(() => validateRequest({ code: '', limits: { memory: 1 } }, settings)).toThrow(
+      'Invalid `limits.memory`: Unrecognized key: "memory"',
+    )
+    expect(() =>
+      validateRequest({ code: '', files: [{ name: 'a', content: '', mode: 1 }] }, withFiles),
+    ).toThrow('Invalid `files[0].mode`: Unrecognized key: "mode"')
+    expect(() => validateRequest({ code: '', memory: 1 }, settings)).toThrow(
+      new InvalidArgumentError('Invalid `memory`: Unrecognized key: "memory"'),
+    )
+  })
+
+  it('refuses a signal or output listener of the wrong kind before anything runs', () => {
+    expect(() => validateRequest({ code: '', signal: false }, settings)).toThrow(
+      new InvalidArgumentError('Expected `signal` to be an AbortSignal, got boolean'),
+    )
+    expect(() => validateRequest({ code: '', signal: { aborted: false } }, settings)).toThrow(
+      'Expected `signal` to be an AbortSignal, got object',
+    )
+    expect(() => validateRequest({ code: '', onOutput: 'stdout' }, settings)).toThrow(
+      new InvalidArgumentError('Expected `onOutput` to be a function, got string'),
+    )
+    const request = { code: '', signal: new AbortController().signal, onOutput: () => {} }
+    expect(validateRequest(request, settings).code).toBe('')
   })
 
   it('refuses code over the size cap before parsing it', () => {
@@ -99,11 +123,11 @@ describe('validateRequest: input files', () => {
     ])
   })
 
-  it('refuses files when file operations are off, naming the setting', () => {
+  it('refuses files when file operations are off, naming the field and the setting', () => {
     expect(() =>
       validateRequest({ code: '', files: [{ name: 'a', content: '' }] }, settings),
     ).toThrow(
-      'Input files need file access: set code_execution.allowed_operations.file_operations to true.',
+      'Invalid `files`: input files need file access; set code_execution.allowed_operations.file_operations to true.',
     )
   })
 
@@ -135,7 +159,7 @@ describe('validateRequest: input files', () => {
       { name: 'a/b', content: '' },
     ]
     expect(() => validateRequest({ code: '', files: clash }, withFiles)).toThrow(
-      '"a" is both a file and the directory of "a/b"',
+      'Invalid `files[1].name`: "a" is both a file and the directory of "a/b"',
     )
   })
 

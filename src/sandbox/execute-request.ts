@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { formatPath } from '../config/format-issue.js'
 import { type CodeExecutionConfig, type LimitsConfig, limitsSchema } from '../config/schema.js'
 import type { OutputListener } from '../engine/container-engine.js'
 import { InvalidArgumentError } from '../errors.js'
@@ -75,17 +76,27 @@ export interface ValidatedRequest {
 
 /** Checks a request against the schema and the configured ceilings, with one message shape. */
 export function validateRequest(request: unknown, settings: CodeExecutionConfig): ValidatedRequest {
-  const { signal: _signal, onOutput: _onOutput, ...fields } = (request ?? {}) as ExecuteRequest
+  const { signal, onOutput, ...fields } = (request ?? {}) as ExecuteRequest
+  // Not data, so not in the schema; still checked here, or a JavaScript caller's mistake
+  // would surface later as a TypeError from inside the queue.
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError(
+      `Expected \`signal\` to be an AbortSignal, got ${kindOf(signal)}`,
+    )
+  }
+  if (onOutput !== undefined && typeof onOutput !== 'function') {
+    throw new InvalidArgumentError(
+      `Expected \`onOutput\` to be a function, got ${kindOf(onOutput)}`,
+    )
+  }
   const parsed = executeRequestSchema.safeParse(fields)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    const field = issue?.path
-      .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
-      .join('')
-      .slice(1)
-    throw new InvalidArgumentError(
-      `Invalid \`${field || 'request'}\`: ${issue?.message ?? 'invalid request'}`,
-    )
+    // An unknown key is named itself (`limits.memory`), not the object that holds it.
+    const path =
+      issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue?.path
+    const field = path === undefined || path.length === 0 ? 'request' : formatPath(path)
+    throw new InvalidArgumentError(`Invalid \`${field}\`: ${issue?.message ?? 'invalid request'}`)
   }
   const { code, timeoutSeconds = settings.timeout_seconds } = parsed.data
   const size = Buffer.byteLength(code, 'utf8')
@@ -127,7 +138,7 @@ function decodeFiles(
   if (files.length === 0) return []
   if (!fileAccessEffective(settings)) {
     throw new InvalidArgumentError(
-      'Input files need file access: set code_execution.allowed_operations.file_operations to true.',
+      'Invalid `files`: input files need file access; set code_execution.allowed_operations.file_operations to true.',
     )
   }
   assertSafeNames(files.map((file) => file.name))
@@ -156,4 +167,8 @@ function assertAtMost(field: string, value: number, ceiling: number, setting: st
       `Expected \`${field}\` to be at most ${ceiling} (${setting}), got ${value}`,
     )
   }
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : typeof value
 }

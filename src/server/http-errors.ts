@@ -5,6 +5,9 @@ export type HttpErrorCode =
   | SandboxErrorCode
   | 'unauthorized'
   | 'invalid_json'
+  | 'malformed_request'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'not_found'
@@ -16,10 +19,13 @@ export type HttpErrorCode =
 const STATUS: Record<HttpErrorCode, number> = {
   invalid_argument: 400,
   invalid_json: 400,
+  malformed_request: 400,
   unauthorized: 401,
   not_found: 404,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   rate_limited: 429,
   quota_exceeded: 429,
   queue_full: 429,
@@ -79,13 +85,16 @@ export class HttpError extends Error {
   }
 }
 
-/** Fastify's own errors for a body it could not take. */
+/** Fastify's and Node's own errors for a request they could not take. */
 const FASTIFY_CODES: Record<string, HttpErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_json',
+  FST_ERR_BAD_URL: 'malformed_request',
+  HPE_HEADER_OVERFLOW: 'headers_too_large',
+  ERR_HTTP_REQUEST_TIMEOUT: 'request_timeout',
 }
 
 const FASTIFY_MESSAGES: Partial<Record<HttpErrorCode, string>> = {
@@ -93,6 +102,10 @@ const FASTIFY_MESSAGES: Partial<Record<HttpErrorCode, string>> = {
     'The request body is larger than the server accepts (server.body_limit_bytes).',
   unsupported_media_type: 'Send the request body as JSON, with `Content-Type: application/json`.',
   invalid_json: 'The request body is not valid JSON.',
+  malformed_request:
+    'The request is not well-formed HTTP, or its URL is not validly percent-encoded.',
+  request_timeout: 'The request did not arrive in time.',
+  headers_too_large: 'The request headers are larger than the server accepts.',
 }
 
 /** Maps anything thrown while answering a request to the error the client sees. */
@@ -106,4 +119,14 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof SyntaxError)
     return new HttpError('invalid_json', FASTIFY_MESSAGES.invalid_json ?? '')
   return new HttpError('internal', 'internal')
+}
+
+/**
+ * Maps an error of Node's HTTP parser, raised before any request exists (unparseable HTTP,
+ * oversized headers), to the error the client sees: never `internal`, as the bytes were theirs.
+ */
+export function toClientError(error: unknown): HttpError {
+  const failure = toHttpError(error)
+  if (failure.code !== 'internal') return failure
+  return new HttpError('malformed_request', FASTIFY_MESSAGES.malformed_request ?? '')
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import Fastify, {
+  type ConnectionError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { ServerConfig } from '../config/schema.js'
 import type { ContainerEngine } from '../engine/container-engine.js'
 import { ConfigError } from '../errors.js'
@@ -8,7 +15,7 @@ import type { Sandbox } from '../sandbox/sandbox.js'
 import { API_KEYS_ENV, type ApiKeys } from './api-keys.js'
 import { ClientLimits } from './client-limits.js'
 import { executionRoutes } from './execution-routes.js'
-import { HttpError, toHttpError } from './http-errors.js'
+import { HttpError, toClientError, toHttpError } from './http-errors.js'
 import { isLoopbackHost } from './loopback.js'
 import { Metrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
@@ -119,17 +126,33 @@ function buildApp(
 ): FastifyInstance {
   const logger = options.logger ?? silentLogger
   const metrics = new Metrics()
+  const answerError = errorAnswerer(metrics, logger)
   const app = Fastify({
     logger: false,
     bodyLimit: config.body_limit_bytes,
     genReqId: () => randomUUID(),
     // Fastify's own 503 has another body shape; the hook below answers `shut_down` instead.
     return503OnClosing: false,
+    // Fastify would call a body with a `__proto__` or `constructor` key "not valid JSON". The
+    // body only ever meets the strict request schema, which refuses such a key by its path.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    // A malformed URL, unparseable HTTP and oversized headers get the one error shape too.
+    frameworkErrors: (error, request, reply) => void answerError(error, request, reply),
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, metrics),
+    // Node's own refusal of an HTTP/1.1 request without Host has no body; the hook answers it.
+    http: { requireHostHeader: false },
   })
+  // Node answers an `Expect` other than 100-continue with a bodyless 417; HTTP allows
+  // ignoring it instead, so such a request is answered as any other.
+  app.server.on('checkExpectation', app.routing)
   // Only JSON bodies: a text/plain body is a 415, not a string the schema then refuses.
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('client', 'anonymous')
   app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new HttpError('malformed_request', 'An HTTP/1.1 request needs a `Host` header.')
+    }
     if (state.closing) {
       reply.header('connection', 'close')
       throw new HttpError('shut_down', 'shutting down')
@@ -137,22 +160,7 @@ function buildApp(
     if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
     request.client = authenticate(request, options.apiKeys)
   })
-  app.setErrorHandler(async (error, request, reply) => {
-    const failure = toHttpError(error)
-    metrics.recordError(failure.code)
-    if (failure.status >= 500) {
-      // Expected during a drain or an engine outage; only a bug of ours is an error.
-      logger[failure.code === 'internal' ? 'error' : 'warn']('request failed', {
-        requestId: request.id,
-        url: request.url,
-        error: describe(error),
-      })
-    }
-    if (failure.retryAfterSeconds !== undefined)
-      reply.header('retry-after', String(failure.retryAfterSeconds))
-    if (failure.code === 'unauthorized') reply.header('www-authenticate', 'Bearer')
-    return reply.status(failure.status).send(failure.toJSON())
-  })
+  app.setErrorHandler(answerError)
   app.setNotFoundHandler(async (request) => {
     throw new HttpError(
       'not_found',
@@ -176,6 +184,41 @@ function buildApp(
     logger,
   })
   return app
+}
+
+/** Answers anything thrown while handling a request as `{ error: { code, message } }`. */
+function errorAnswerer(metrics: Metrics, logger: Logger) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const failure = toHttpError(error)
+    metrics.recordError(failure.code)
+    if (failure.status >= 500) {
+      // Expected during a drain or an engine outage; only a bug of ours is an error.
+      logger[failure.code === 'internal' ? 'error' : 'warn']('request failed', {
+        requestId: request.id,
+        url: request.url,
+        error: describe(error),
+      })
+    }
+    if (failure.retryAfterSeconds !== undefined)
+      reply.header('retry-after', String(failure.retryAfterSeconds))
+    if (failure.code === 'unauthorized') reply.header('www-authenticate', 'Bearer')
+    return reply.status(failure.status).send(failure.toJSON())
+  }
+}
+
+/** Node's parser refuses some requests before Fastify sees one: answered on the socket itself. */
+function answerClientError(error: ConnectionError, socket: Socket, metrics: Metrics): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const failure = toClientError(error)
+  metrics.recordError(failure.code)
+  const body = JSON.stringify(failure.toJSON())
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy(error)
 }
 
 /** The client's identity for quotas; without configured keys everyone is `anonymous`. */

@@ -6,10 +6,13 @@ import type { HttpErrorCode } from './http-errors.js'
 const ERROR_CODES: readonly HttpErrorCode[] = [
   'invalid_argument',
   'invalid_json',
+  'malformed_request',
   'unauthorized',
   'not_found',
+  'request_timeout',
   'payload_too_large',
   'unsupported_media_type',
+  'headers_too_large',
   'rate_limited',
   'quota_exceeded',
   'queue_full',

@@ -42,15 +42,15 @@ export function assertSafeNames(names: readonly string[], field = 'files'): void
       )
     seen.add(name)
   })
-  for (const name of names) {
+  names.forEach((name, index) => {
     const segments = name.split('/')
     for (let i = 1; i < segments.length; i++) {
       const parent = segments.slice(0, i).join('/')
       if (seen.has(parent)) {
         throw new InvalidArgumentError(
-          `Invalid \`${field}\`: ${JSON.stringify(parent)} is both a file and the directory of ${JSON.stringify(name)}`,
+          `Invalid \`${field}[${index}].name\`: ${JSON.stringify(parent)} is both a file and the directory of ${JSON.stringify(name)}`,
         )
       }
     }
-  }
+  })
 }
