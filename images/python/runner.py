@@ -24,6 +24,7 @@ import traceback
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import guard  # noqa: E402
 import results  # noqa: E402
+import stdio  # noqa: E402
 
 del sys.path[0]
 
@@ -127,6 +128,7 @@ def seed_matplotlib_cache():
 
 
 def main():
+    stdio.install()
     seed_matplotlib_cache()
     preload(sys.argv[1:])
     if "--ready" in sys.argv[1:]:
@@ -159,8 +161,8 @@ def refuse(source, event, rule, subject, frame):
     violation = {"rule": rule, "event": event, "subject": subject, "line": line, "column": column, "text": text}
     report = {"exitCode": 1, "error": None, "violation": violation, "result": None, "artifacts": [], "artifactsTruncated": False}
     # Raw writes: the code may have replaced sys.stdout or sys.stderr.
-    os.write(1, END_MARKER.encode())
-    os.write(2, ("\n" + FRAME_MARKER + json.dumps(report) + "\n").encode())
+    stdio.write_all(1, END_MARKER.encode())
+    stdio.write_all(2, ("\n" + FRAME_MARKER + json.dumps(report) + "\n").encode())
     os._exit(1)
 
 

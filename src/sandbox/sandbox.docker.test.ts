@@ -52,6 +52,23 @@ describe('Sandbox.execute on the real engine', () => {
     expect(result.message).toBe('ZeroDivisionError: division by zero')
   })
 
+  // gVisor's pipe to the host takes at most 64 KiB per write; under `python3 -u` CPython
+  // dropped the rest of a larger write, and runsc runs returned 65,536 bytes as `ok`.
+  test('delivers single writes larger than a pipe buffer whole, on stdout and stderr', async ({
+    sandbox,
+  }) => {
+    const printed = await sandbox.execute({ code: "print('x' * 200_000, end='')\nprint('|end')" })
+    expect(printed.status).toBe('ok')
+    expect(printed.stdout.length).toBe(200_005)
+    expect(printed.stdout.endsWith('x|end\n')).toBe(true)
+
+    const raised = await sandbox.execute({ code: "raise ValueError('y' * 200_000 + '|end')" })
+    expect(raised.status).toBe('error')
+    expect(raised.error?.value).toBe(`${'y'.repeat(200_000)}|end`)
+    expect(raised.stderr.endsWith(`${'y'.repeat(10)}|end\n`)).toBe(true)
+    expect(raised.stderr).not.toContain('tinyagent-result')
+  })
+
   test('passes the exit code of sys.exit through', async ({ sandbox }) => {
     const result = await sandbox.execute({ code: 'raise SystemExit(3)' })
     expect(result).toMatchObject({
