@@ -87,7 +87,7 @@ export async function createWarmEntry(
       warm: { preload },
     })
     const container = await context.engine.start(spec, READY_MARKER)
-    return { container, workspace, createdAt: performance.now() }
+    return { container, workspace, createdAt: performance.now(), preloaded: preload.length > 0 }
   } catch (error) {
     await workspace?.dispose()
     throw error

@@ -134,7 +134,7 @@ export class Sandbox {
       size: pool.size,
       idleMs: pool.idle_seconds * 1_000,
       logger: this.#logger,
-      create: async () =>
+      create: async (options) =>
         createWarmEntry(
           {
             engine: this.#engine,
@@ -144,7 +144,7 @@ export class Sandbox {
             runtime: await this.#runtime(),
             id: randomUUID(),
           },
-          preload,
+          options.preload ? preload : [],
         ),
     })
   }

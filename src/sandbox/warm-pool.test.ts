@@ -18,8 +18,8 @@ class FakeContainer implements StartedContainer {
   }
 }
 
-function entry(container = new FakeContainer(), createdAt = 0): WarmEntry {
-  return { container, workspace: undefined, createdAt }
+function entry(container = new FakeContainer(), createdAt = 0, preloaded = true): WarmEntry {
+  return { container, workspace: undefined, createdAt, preloaded }
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
@@ -46,6 +46,36 @@ describe('WarmPool', () => {
     pool.release(first)
     await settle()
     expect((first.container as FakeContainer).discarded).toBe(true)
+    await pool.close()
+  })
+
+  it('refills without preloading while takes find it empty, and preloads again after', async () => {
+    let now = 0
+    const asked: boolean[] = []
+    const pool = new WarmPool({
+      size: 1,
+      idleMs: 60_000,
+      pressureMs: 1_000,
+      logger: silentLogger,
+      now: () => now,
+      create: async ({ preload }) => {
+        asked.push(preload)
+        return entry(undefined, now, preload)
+      },
+    })
+    await settle()
+    expect(pool.take()?.preloaded).toBe(true)
+    expect(pool.take()).toBeUndefined() // outrun: the caller runs cold
+    await settle()
+    expect(pool.take()?.preloaded).toBe(true) // made before the miss
+    await settle()
+    expect(pool.take()?.preloaded).toBe(false) // made under pressure
+    now = 1_000
+    await settle()
+    expect(pool.take()?.preloaded).toBe(false)
+    await settle()
+    expect(pool.take()?.preloaded).toBe(true) // made once the pressure had passed
+    expect(asked).toEqual([true, true, false, false, true, true])
     await pool.close()
   })
 

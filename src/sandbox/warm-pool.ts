@@ -7,6 +7,8 @@ export interface WarmEntry {
   readonly container: StartedContainer
   readonly workspace: Workspace | undefined
   readonly createdAt: number
+  /** Whether its runner imported `pool.preload` before waiting. */
+  readonly preloaded: boolean
 }
 
 export interface WarmPoolOptions {
@@ -14,13 +16,21 @@ export interface WarmPoolOptions {
   readonly size: number
   /** An entry unused this long is replaced. */
   readonly idleMs: number
-  readonly create: () => Promise<WarmEntry>
+  /** `preload: false` asks for a container whose runner waits without importing anything. */
+  readonly create: (options: { preload: boolean }) => Promise<WarmEntry>
+  /**
+   * After a `take()` finds nothing ready, refills for this long start without preloading:
+   * executions are outrunning the pool, so a container would not wait long enough for its
+   * imports to pay off, and their CPU is better spent on the executions. @default 10_000
+   */
+  readonly pressureMs?: number
   readonly logger: Logger
   /** @default performance.now */
   readonly now?: () => number
 }
 
 const MAX_BACKOFF_MS = 30_000
+const PRESSURE_MS = 10_000
 
 /**
  * Keeps `size` fresh containers started ahead of need. `take()` never waits: with nothing
@@ -36,6 +46,8 @@ export class WarmPool {
   readonly #disposing = new Set<Promise<void>>()
   readonly #idleTimer: NodeJS.Timeout
   #failures = 0
+  /** When a `take()` last found nothing ready. */
+  #missedAt = Number.NEGATIVE_INFINITY
   #retryTimer: NodeJS.Timeout | undefined
   #closed = false
 
@@ -61,6 +73,7 @@ export class WarmPool {
       this.#dispose(entry)
       entry = this.#ready.shift()
     }
+    if (entry === undefined) this.#missedAt = this.#now()
     this.#refill()
     return entry
   }
@@ -82,9 +95,10 @@ export class WarmPool {
 
   #refill(): void {
     if (this.#closed || this.#retryTimer !== undefined) return
+    const preload = this.#now() - this.#missedAt >= (this.#options.pressureMs ?? PRESSURE_MS)
     while (this.#ready.length + this.#creating.size < this.#options.size) {
       const creation = this.#options
-        .create()
+        .create({ preload })
         .then((entry) => {
           this.#failures = 0
           if (this.#closed) this.#dispose(entry)
