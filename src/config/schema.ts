@@ -313,7 +313,9 @@ const pool = z
     preload: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'expected a module name'))
       .default(['numpy', 'pandas'])
-      .describe('Modules a warm runner imports while it waits, when the policy allows them. For 10 s after an execution finds the pool empty, refills skip them: a container used at once gains nothing from them.'),
+      .describe(
+        'Modules a warm runner imports while it waits, when the policy allows them. For 10 s after an execution finds the pool empty, refills skip them: a container used at once gains nothing from them.',
+      ),
     idle_seconds: z
       .number()
       .positive()
