@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { z } from 'zod'
+import { jsonLike, type Path, setIn } from '../../test/support/fuzz.js'
 import { ConfigError } from '../errors.js'
 import { parseConfig } from './load-config.js'
 import { configSchema, type SandboxConfig } from './schema.js'
@@ -20,8 +21,6 @@ import { configSchema, type SandboxConfig } from './schema.js'
 const SOURCE = 'fuzz.yml'
 /** Hundreds of runs each: room for a loaded CI machine, not a speed assertion. */
 const PROPERTY_TIMEOUT_MS = 60_000
-
-type Path = readonly (string | number)[]
 
 interface JsonSchema {
   readonly type?: string
@@ -295,24 +294,6 @@ const mutations = fc.uniqueArray(fc.oneof(replaced, unknownKeyAdded, badListItem
   comparator: (a, b) => overlaps(a.at, b.at) || overlaps(b.at, a.at),
 })
 
-/** Sets with defineProperty, so a key such as `__proto__` is data, not a prototype. */
-function setIn(target: unknown, path: Path, value: unknown): unknown {
-  const [key, ...rest] = path
-  if (key === undefined) return value
-  const container = (typeof target === 'object' && target !== null ? target : {}) as Record<
-    string | number,
-    unknown
-  >
-  const current = Object.hasOwn(container, key) ? container[key] : undefined
-  Object.defineProperty(container, key, {
-    value: setIn(current, rest, value),
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
-  return container
-}
-
 function mutate(base: unknown, changes: readonly Mutation[]): unknown {
   return changes.reduce<unknown>(
     (config, change) => setIn(config, change.at, change.value),
@@ -434,25 +415,13 @@ const yamlishText = fc
   })
   .map((tokens) => tokens.join(''))
 
-/** JSON-like trees whose keys are mostly the config's own, so the schema is reached deep down. */
-const configLike = fc.letrec<{ node: unknown }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.oneof(
-      fc.boolean(),
-      fc.integer(),
-      fc.double(),
-      someString,
-      fc.constantFrom(...TRICKY_STRINGS),
-      fc.constant(null),
-    ),
-    fc.array(tie('node'), { maxLength: 3 }),
-    fc.dictionary(fc.oneof(fc.constantFrom(...KNOWN_KEYS), someString), tie('node'), {
-      maxKeys: 4,
-      noNullPrototype: true,
-    }),
-  ),
-})).node
+/** JSON-like trees whose keys are mostly the config's own. */
+const configLike = jsonLike({
+  keys: KNOWN_KEYS,
+  strings: someString,
+  tricky: TRICKY_STRINGS,
+  maxKeys: 4,
+})
 
 describe('parseConfig under fuzzing: never a crash, every refusal explained', () => {
   it('derives a field for every leaf of the schema', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { jsonLike, type Path, setIn } from '../../test/support/fuzz.js'
 import { type CodeExecutionConfig, configSchema } from '../config/schema.js'
 import { InvalidArgumentError } from '../errors.js'
 import {
@@ -25,8 +26,6 @@ import { type HttpError, toHttpError } from './http-errors.js'
 
 /** Hundreds of runs each: room for a loaded CI machine, not a speed assertion. */
 const PROPERTY_TIMEOUT_MS = 60_000
-
-type Path = readonly (string | number)[]
 
 interface JsonSchema {
   readonly type?: string
@@ -437,24 +436,6 @@ function mutationsOf(body: Body): fc.Arbitrary<Mutation> {
   return fc.oneof(...topLevel, ...inFiles)
 }
 
-/** Sets with defineProperty, so a key such as `__proto__` is data, not a prototype. */
-function setIn(target: unknown, path: Path, value: unknown): unknown {
-  const [key, ...rest] = path
-  if (key === undefined) return value
-  const container = (typeof target === 'object' && target !== null ? target : {}) as Record<
-    string | number,
-    unknown
-  >
-  const current = Object.hasOwn(container, key) ? container[key] : undefined
-  Object.defineProperty(container, key, {
-    value: setIn(current, rest, value),
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
-  return container
-}
-
 function mutate(body: Body, mutation: Mutation): unknown {
   return mutation.at.reduce<unknown>(
     (result, { path, value }) => setIn(result, path, value),
@@ -493,25 +474,13 @@ const TRICKY_VALUES = [
   2 ** 53,
 ]
 
-/** JSON-like trees whose keys are mostly the request's own, so checks deep down are reached. */
-const requestLike = fc.letrec<{ node: unknown }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.oneof(
-      fc.boolean(),
-      fc.integer(),
-      fc.double(),
-      someString,
-      fc.constantFrom(...TRICKY_VALUES),
-      fc.constant(null),
-    ),
-    fc.array(tie('node'), { maxLength: 3 }),
-    fc.dictionary(fc.oneof(fc.constantFrom(...KNOWN_KEYS), someString), tie('node'), {
-      maxKeys: 5,
-      noNullPrototype: true,
-    }),
-  ),
-})).node
+/** JSON-like trees whose keys are mostly the request's own. */
+const requestLike = jsonLike({
+  keys: KNOWN_KEYS,
+  strings: someString,
+  tricky: TRICKY_VALUES,
+  maxKeys: 5,
+})
 
 /** Every key path in `value`, as the messages write them; the root is not one. */
 function pathsIn(value: unknown, path: Path = []): string[] {

@@ -12,6 +12,7 @@ import {
 import { parseExecutionBody } from '../../src/server/execution-body.js'
 import { toHttpError } from '../../src/server/http-errors.js'
 import { openApiDocument } from '../../src/server/openapi.js'
+import { type Path, setIn } from '../support/fuzz.js'
 import { TestServer } from '../support/http-server-fixture.js'
 
 /**
@@ -132,8 +133,6 @@ async function send(name: ServerName, init: RequestInit, path = '/v1/executions'
 
 // --- JSON bodies made wrong at one field ---------------------------------------------------
 
-type Path = readonly (string | number)[]
-
 const pathString = (path: Path): string =>
   path
     .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`))
@@ -207,25 +206,6 @@ const validFile = fc.record({
 })
 const eitherServer = fc.constantFrom<ServerName>('closed', 'open')
 const KNOWN_FIELDS = Object.keys(REQUEST.properties ?? {})
-
-/** Sets with defineProperty, so a key such as `__proto__` is data, not a prototype. */
-function setIn(target: unknown, path: Path, value: unknown): unknown {
-  const [key, ...rest] = path
-  if (key === undefined) return value
-  const fresh = typeof key === 'number' ? [] : {}
-  const container = (typeof target === 'object' && target !== null ? target : fresh) as Record<
-    string | number,
-    unknown
-  >
-  const current = Object.hasOwn(container, key) ? container[key] : undefined
-  Object.defineProperty(container, key, {
-    value: setIn(current, rest, value),
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  })
-  return container
-}
 
 /** One field made wrong: `value` at `path`, refused naming `field`. */
 interface Mutation {
