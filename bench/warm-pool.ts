@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import Docker from 'dockerode'
 import { configSchema } from '../src/config/schema.js'
 import { buildContainerSpec } from '../src/engine/container-spec.js'
+import { initHeader } from '../src/engine/init-protocol.js'
 import { Sandbox } from '../src/sandbox/sandbox.js'
 import { printTable, type Row } from './stats.js'
 
@@ -50,6 +51,8 @@ async function sample(
   return samples
 }
 
+const RAW_SECRET = 'bench'.repeat(8)
+
 /** dockerode with nothing of ours: create, attach, start, write stdin, wait, remove. */
 async function rawDockerode(runtime: string, code: string): Promise<void> {
   const spec = buildContainerSpec({
@@ -59,6 +62,7 @@ async function rawDockerode(runtime: string, code: string): Promise<void> {
     instanceId: 'bench-raw',
     owner: 'bench/0',
     executionId: 'raw',
+    idleDeadlineMs: 30_000,
   })
   const container = await docker.createContainer(spec)
   const stream = await container.attach({
@@ -70,7 +74,7 @@ async function rawDockerode(runtime: string, code: string): Promise<void> {
   })
   stream.resume()
   await container.start()
-  stream.end(JSON.stringify({ code }))
+  stream.end(`${initHeader(60_000)}${JSON.stringify({ code, secret: RAW_SECRET })}`)
   await container.wait()
   await container.remove({ force: true })
 }

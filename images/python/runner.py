@@ -5,13 +5,20 @@ keys are ignored so old images keep working with new hosts). With "guard" (setti
 src/policy/runtime-guard.ts), the runtime guard in guard.py watches the code as it runs; a
 refusal ends the run at once with a frame that carries "violation" instead of an error.
 
-The user's stdout and stderr are theirs. After the code ends, one result frame
-is written as the last line of stderr: RECORD SEPARATOR (0x1e), the marker, and
-a JSON object. The orchestrator strips it and turns it into structured data.
+The user's stdout and stderr are theirs. The run ends as `python3 script.py` would end it:
+non-daemon threads are joined and `atexit` handlers run, their output in order. Then the
+runner writes an end marker as the last bytes of stdout and one result frame as the last
+line of stderr: RECORD SEPARATOR (0x1e), the marker, the execution's secret, and a JSON
+object. The secret ("secret" in the request) comes from the host with each execution and
+is taken out of the request before the code runs, so the code cannot print a marker the
+host believes; marker-shaped text without it is just output. The orchestrator strips the
+real ones and turns the frame into structured data.
 Exit codes: 0 ok, 1 uncaught exception, the code's own for SystemExit.
 """
 
+import atexit
 import functools
+import gc
 import json
 import linecache
 import os
@@ -28,10 +35,11 @@ import stdio  # noqa: E402
 
 del sys.path[0]
 
+# Each followed by the execution's secret (see src/sandbox/runner-markers.ts, which must match).
 FRAME_MARKER = "\x1etinyagent-result "
 # Last bytes on stdout: with the frame on stderr, it tells the host the run is complete
 # without waiting for the container to exit (each pipe is ordered, the two are not).
-END_MARKER = "\x1etinyagent-end\n"
+END_MARKER = "\x1etinyagent-end "
 # With --ready (warm containers): written once preloading is done and the runner waits for code.
 READY_MARKER = "\x1etinyagent-ready\n"
 FILENAME = "<sandbox>"
@@ -53,7 +61,7 @@ def describe(exc):
     }
 
 
-def run(source, watch=None):
+def run(source, namespace, watch=None):
     """Returns (exit_code, error_or_None, value): value is a trailing expression's, as in a notebook.
 
     `watch` (the guard's install) is called once the code is compiled, right before it runs.
@@ -66,7 +74,6 @@ def run(source, watch=None):
         return 1, describe(exc), None
     if watch is not None:
         watch()
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     try:
         exec(body, namespace)
         value = None if last is None else eval(last, namespace)
@@ -101,7 +108,37 @@ def read_request():
     request = json.loads(raw.decode("utf-8"))
     if not isinstance(request, dict) or not isinstance(request.get("code"), str):
         raise ValueError("runner: stdin must be a JSON object with a string 'code'")
-    return request
+    secret = request.pop("secret", None)
+    if not isinstance(secret, str) or not secret.isalnum() or len(secret) < 32:
+        raise ValueError("runner: stdin must carry a 'secret' of at least 32 letters and digits")
+    del raw
+    return request, Markers(secret)
+
+
+class Markers:
+    """The end marker and the frame prefix of one execution, holding its secret."""
+
+    __slots__ = ("end", "frame")
+
+    def __init__(self, secret):
+        self.end = (END_MARKER + secret + "\n").encode()
+        self.frame = "\n" + FRAME_MARKER + secret + " "
+
+    def report(self, frame):
+        """Writes the end of the run: raw writes, since the code may have replaced sys.stdout/stderr."""
+        stdio.write_all(1, self.end)
+        stdio.write_all(2, (self.frame + json.dumps(frame) + "\n").encode())
+
+
+def finish_like_python(namespace):
+    """What the interpreter does after the main module: join non-daemon threads, run atexit
+    handlers, then let the module's objects go (so files the code left open are flushed)."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
+    atexit._run_exitfuncs()
+    namespace.clear()
+    gc.collect()
 
 
 def preload(argv):
@@ -134,35 +171,42 @@ def main():
     if "--ready" in sys.argv[1:]:
         sys.stdout.write(READY_MARKER)
         sys.stdout.flush()
-    request = read_request()
+    request, markers = read_request()
     source = request["code"]
     settings = request.get("guard")
     watch = None
     if isinstance(settings, dict):
-        watch = guard.Guard(settings, FILENAME, functools.partial(refuse, source)).install
-    exit_code, error, value = run(source, watch)
+        watch = guard.Guard(settings, FILENAME, functools.partial(refuse, source, markers)).install
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    exit_code, error, value = run(source, namespace, watch)
     if error is not None:
         sys.stderr.write(error["traceback"])
+    finish_like_python(namespace)
     frame = {"exitCode": exit_code, "error": error}
     frame.update(rich_results(value, request.get("artifacts") or {}))
-    sys.stdout.write(END_MARKER)
-    sys.stdout.flush()
-    sys.stderr.write("\n" + FRAME_MARKER + json.dumps(frame) + "\n")
-    sys.stderr.flush()
-    if watch is not None:
-        # No finalizer of the code runs after the report, so none can be refused after it.
-        os._exit(exit_code & 0xFF)
-    sys.exit(exit_code)
+    del value
+    flush_quietly()
+    markers.report(frame)
+    # Nothing of the code runs after the report (no finalizer, no second atexit pass).
+    os._exit(exit_code & 0xFF)
 
 
-def refuse(source, event, rule, subject, frame):
+def flush_quietly():
+    """Flushes what the code left in sys.stdout/sys.stderr, whatever they are now."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def refuse(source, markers, event, rule, subject, frame):
     """The guard refused an event: report it as the run's end and stop, whatever the code catches."""
     line, column, text = guard.code_position(frame, FILENAME, source)
     violation = {"rule": rule, "event": event, "subject": subject, "line": line, "column": column, "text": text}
     report = {"exitCode": 1, "error": None, "violation": violation, "result": None, "artifacts": [], "artifactsTruncated": False}
-    # Raw writes: the code may have replaced sys.stdout or sys.stderr.
-    stdio.write_all(1, END_MARKER.encode())
-    stdio.write_all(2, ("\n" + FRAME_MARKER + json.dumps(report) + "\n").encode())
+    flush_quietly()
+    markers.report(report)
     os._exit(1)
 
 

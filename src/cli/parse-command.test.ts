@@ -56,6 +56,31 @@ describe('parseCommand', () => {
     })
   })
 
+  it('parses --out with --into-existing and --allow-dot-files', () => {
+    expect(
+      parsed(['run', '--out', 'results', '--into-existing', '--allow-dot-files', 'script.py']),
+    ).toStrictEqual({
+      name: 'run',
+      positionals: ['script.py'],
+      values: { out: 'results', 'into-existing': true, 'allow-dot-files': true },
+    })
+  })
+
+  it('refuses --into-existing and --allow-dot-files without --out, naming both', () => {
+    expect(refusal(['run', '--into-existing', 'a.py'])).toBe(
+      '`--into-existing` only applies with `--out`; add `--out` or drop it.',
+    )
+    expect(refusal(['run', '--allow-dot-files', 'a.py'])).toBe(
+      '`--allow-dot-files` only applies with `--out`; add `--out` or drop it.',
+    )
+    expect(refusal(['check', '--into-existing', 'a.py'])).toBe(
+      '`check` does not take `--into-existing`.',
+    )
+    expect(refusal(['run', '--out', 'r', '--into-existing=yes', 'a.py'])).toBe(
+      "Option '--into-existing' does not take an argument",
+    )
+  })
+
   it('keeps `-` as the stdin positional', () => {
     expect(parsed(['run', '-'])).toStrictEqual({
       name: 'run',

@@ -10,6 +10,8 @@ export interface ParsedCommand {
     readonly timeout?: string
     readonly file?: readonly string[]
     readonly out?: string
+    readonly 'into-existing'?: boolean
+    readonly 'allow-dot-files'?: boolean
     readonly all?: boolean
     readonly host?: string
     readonly port?: string
@@ -26,6 +28,8 @@ const OPTIONS = {
   timeout: { type: 'string' },
   file: { type: 'string', multiple: true },
   out: { type: 'string' },
+  'into-existing': { type: 'boolean' },
+  'allow-dot-files': { type: 'boolean' },
   all: { type: 'boolean' },
   host: { type: 'string' },
   port: { type: 'string' },
@@ -35,7 +39,17 @@ const OPTIONS = {
 
 /** Which options each command accepts; anything else is a usage error, not silently ignored. */
 const ACCEPTS: Record<string, readonly string[]> = {
-  run: ['config', 'json', 'timeout', 'file', 'out', 'verbose', 'help'],
+  run: [
+    'config',
+    'json',
+    'timeout',
+    'file',
+    'out',
+    'into-existing',
+    'allow-dot-files',
+    'verbose',
+    'help',
+  ],
   check: ['config', 'json', 'verbose', 'help'],
   doctor: ['config', 'json', 'verbose', 'help'],
   reap: ['config', 'all', 'verbose', 'help'],
@@ -43,6 +57,9 @@ const ACCEPTS: Record<string, readonly string[]> = {
   mcp: ['config', 'verbose', 'help'],
   help: ['help'],
 }
+
+/** Options that only mean something beside another: alone they are a usage error. */
+const NEEDS: Record<string, string> = { 'into-existing': 'out', 'allow-dot-files': 'out' }
 
 const POSITIONALS: Record<string, number> = {
   run: 1,
@@ -80,6 +97,13 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   const stray = Object.keys(parsed.values).find((option) => !accepted.includes(option))
   if (stray !== undefined)
     throw new InvalidArgumentError(`\`${name}\` does not take \`--${stray}\`.`)
+  const lonely = Object.entries(NEEDS).find(
+    ([option, needed]) => option in parsed.values && !(needed in parsed.values),
+  )
+  if (parsed.values.help !== true && lonely !== undefined)
+    throw new InvalidArgumentError(
+      `\`--${lonely[0]}\` only applies with \`--${lonely[1]}\`; add \`--${lonely[1]}\` or drop it.`,
+    )
   if (parsed.values.help !== true && positionals.length > (POSITIONALS[name] ?? 0)) {
     throw new InvalidArgumentError(
       `\`${name}\` takes ${POSITIONALS[name]} argument(s), got ${positionals.length}.`,

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { unsafeSourceReason, unsafeTargetReason } from './mount-safety.js'
+import { defaultWorkspaceRoot } from '../workspace/workspace-root.js'
+import {
+  nestedSourceProblems,
+  unsafeSourceReason,
+  unsafeTargetReason,
+  workspaceRootProblems,
+} from './mount-safety.js'
 
 /**
  * The single source of truth for config.yml: the types, the defaults and
@@ -37,7 +43,12 @@ const allowedOperations = z
   .describe('Seed: finer-grained permissions, used while `allow_dangerous_operations` is false.')
 
 const mount = z.strictObject({
-  source: z.string().min(1).describe('Host path (symlinks are resolved before the safety checks).'),
+  source: z
+    .string()
+    .min(1)
+    .describe(
+      'Host path. Symlinks are resolved once, at start-up, before the safety checks; every execution then binds that resolved path, and refuses it if it has since been replaced.',
+    ),
   target: z.string().min(1).describe('Path inside the container, under /mnt/.'),
   read_only: z.boolean().default(true).describe('Mount read-only unless set to false.'),
 })
@@ -75,9 +86,16 @@ const mounts = z
       }
       targets.add(entry.target)
     })
+    for (const problem of nestedSourceProblems(list))
+      ctx.addIssue({
+        code: 'custom',
+        path: problem.path.slice(1),
+        message: problem.message,
+        input: problem.input,
+      })
   })
   .describe(
-    'Host directories to mount, each `{source, target, read_only}`; applied only when file operations are effective. Sensitive host paths, the engine socket and targets outside /mnt/ are refused at load.',
+    'Host directories to mount, each `{source, target, read_only}`; applied only when file operations are effective. Refused at load: sensitive host paths, the engine socket, a source that is or lies inside a writable source, a source that contains or lies inside the workspace root, and targets outside /mnt/. Each execution refuses a source that has changed since start-up (another inode, or a symlink now).',
   )
 
 /** `code_execution.limits`; a request's lower limits take each field's type and range from here. */
@@ -207,8 +225,19 @@ const codeExecution = z
       .startsWith('/', 'expected an absolute host path')
       .optional()
       .describe(
-        'Host directory under which per-execution workspaces are created (default: the system temp directory + /tinyagent-sandbox). Each workspace is a size-limited tmpfs when the orchestrator runs as root.',
+        "Host directory under which per-execution workspaces are created; a missing last component is made with mode 0700. Default: /var/lib/tinyagent-sandbox/workspaces as root, else `$XDG_STATE_HOME` (or ~/.local/state) + /tinyagent-sandbox/workspaces, made 0700. Refused at start-up unless it is owned by the orchestrator's user and not writable by group or others, and every directory above it belongs to root or that user and, if writable by group or others, has the sticky bit. As root, each workspace is a size-limited tmpfs.",
       ),
+  })
+  .superRefine((settings, ctx) => {
+    const configured = settings.workspace_root !== undefined
+    const root = settings.workspace_root ?? defaultWorkspaceRoot()
+    for (const problem of workspaceRootProblems(root, configured, settings.mounts))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...problem.path],
+        message: problem.message,
+        input: problem.input,
+      })
   })
   .describe("Seed: how submitted code is checked and run (tinyAgent's `anon_coder`).")
 

@@ -1,16 +1,12 @@
 import type { ContainerCreateOptions } from 'dockerode'
+import type { ContainerGone, StoppedContainer } from './container-proofs.js'
+import type { EndOfRunMarkers } from './end-of-run-watch.js'
 
 /** Why a container stopped: on its own (or its runner said it was done), or because we killed it. */
 export type StopReason = 'exited' | 'timeout' | 'output_limit' | 'aborted'
 
 /** Receives output as the container writes it (within the output limit), e.g. to stream it. */
 export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => void
-
-/** What the output so far looks like at its end, for deciding whether a run is complete. */
-export interface OutputTails {
-  /** The last `bytes` bytes of a stream's kept output. */
-  tail(stream: 'stdout' | 'stderr', bytes: number): string
-}
 
 /** What to run in a container that is already started (or about to be). */
 export interface ExecuteRequest {
@@ -28,19 +24,16 @@ export interface ExecuteRequest {
   readonly signal?: AbortSignal | undefined
   readonly onOutput?: OutputListener | undefined
   /**
-   * Called as output arrives; true means the runner has reported its result, so the run is
-   * over without waiting for the container to exit (the exit code is then the runner's to say).
+   * What the runner writes once it has reported its result: when both are seen, the run is
+   * over without waiting for the container to exit (the exit code is then the runner's to
+   * say). Without them, the run ends when the container exits.
    */
-  readonly isComplete?: ((output: OutputTails) => boolean) | undefined
-}
-
-export interface RunRequest extends ExecuteRequest {
-  readonly spec: ContainerCreateOptions
+  readonly endOfRun?: EndOfRunMarkers | undefined
 }
 
 export interface ContainerOutcome {
   readonly stopReason: StopReason
-  /** The main process's exit code; null if it never started, or the run ended by `isComplete`. */
+  /** The main process's exit code; null if it never started, or the run ended on `endOfRun`. */
   readonly exitCode: number | null
   /** The kernel's OOM killer ended a process in the container. */
   readonly oomKilled: boolean
@@ -58,15 +51,25 @@ export interface ContainerOutcome {
   readonly runMs: number
 }
 
-/** A created, attached and started container whose runner waits for its code: one use only. */
+/**
+ * A created, attached and started container whose runner waits for its code: one use only.
+ * Its life: started → `execute` (one run) → `stop` (killed, exit confirmed) → `discard`
+ * (removed). A workspace mounted in it may be read only with the `StoppedContainer` that
+ * `stop` gives, and removed only with the `ContainerGone` that `discard` gives.
+ */
 export interface StartedContainer {
   readonly id: string
   /** False once the container has gone (exited, killed, removed from outside). */
   readonly alive: boolean
   /** Runs the request in this container. Throws only for engine failures. */
   execute(request: ExecuteRequest): Promise<ContainerOutcome>
-  /** Kills and removes the container; a container already gone is not an error, an engine that cannot remove it is. */
-  discard(): Promise<void>
+  /** Kills the container if it still runs and resolves once the engine says it has exited. */
+  stop(): Promise<StoppedContainer>
+  /**
+   * Kills and removes the container and resolves once the engine no longer has it; a
+   * container already gone is not an error, an engine that cannot remove it is.
+   */
+  discard(): Promise<ContainerGone>
 }
 
 export interface EngineInfo {
@@ -82,6 +85,8 @@ export interface ManagedContainer {
   readonly instanceId: string
   /** `hostname/pid` of the process that created it. */
   readonly owner: string
+  /** The execution (or warm container) it was made for. */
+  readonly executionId: string
   readonly state: string
 }
 
@@ -90,17 +95,21 @@ export interface ManagedContainer {
  * only code that touches dockerode; the orchestrator sees only this.
  */
 export interface ContainerEngine {
-  /** Creates, runs and always removes one container. Throws only for engine failures. */
-  run(request: RunRequest): Promise<ContainerOutcome>
   /**
-   * Creates and starts a container that waits for its code (for a warm pool); with
-   * `readyMarker`, resolves only once the runner has written it to stdout.
+   * Creates and starts a container that waits for its code; with `readyMarker` (a warm
+   * container preloading modules), resolves only once the runner has written it to stdout.
+   * A failure after create removes the container before it rejects.
    */
   start(spec: ContainerCreateOptions, readyMarker?: string): Promise<StartedContainer>
   info(): Promise<EngineInfo>
   imageExists(image: string): Promise<boolean>
   /** The Debian packages the image was built with (its build label), or undefined when it is missing. */
   imagePackages(image: string): Promise<string[] | undefined>
+  /**
+   * Proof that no container of this execution exists (none was created, or all are removed),
+   * or undefined while one does.
+   */
+  containerGone(executionId: string): Promise<ContainerGone | undefined>
   /** Containers carrying our labels, optionally of one orchestrator instance only. */
   listManaged(instanceId?: string): Promise<ManagedContainer[]>
   /** Force-removes a container; a container already gone is not an error. */

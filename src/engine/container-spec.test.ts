@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { configSchema } from '../config/schema.js'
-import { buildContainerSpec, SANDBOX_USER } from './container-spec.js'
+import { buildContainerSpec, type ContainerSpecInput, SANDBOX_USER } from './container-spec.js'
+import { IDLE_DEADLINE_ENV } from './init-protocol.js'
 import { LABEL_EXECUTION, LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER } from './labels.js'
 
 const limits = configSchema.parse({}).code_execution.limits
-const spec = buildContainerSpec({
+const input: ContainerSpecInput = {
   image: 'tinyagent-sandbox/python',
   runtime: 'runc',
   limits,
   instanceId: 'inst',
   owner: 'host/42',
   executionId: 'exec-1',
-})
+  idleDeadlineMs: 30_000,
+}
+const spec = buildContainerSpec(input)
 const host = spec.HostConfig ?? {}
 
 describe('buildContainerSpec', () => {
@@ -42,8 +45,21 @@ describe('buildContainerSpec', () => {
     expect(host.Privileged).toBe(false)
   })
 
-  it('passes no environment variables of its own', () => {
-    expect(spec.Env).toEqual([])
+  it('passes no environment variable but the idle deadline for the image init', () => {
+    expect(spec.Env).toEqual([`${IDLE_DEADLINE_ENV}=30000`])
+  })
+
+  it('refuses an idle deadline the init cannot read', () => {
+    for (const idleDeadlineMs of [0, -1, 1.5, 1_000_000_000, Number.NaN]) {
+      expect(() => buildContainerSpec({ ...input, idleDeadlineMs })).toThrow(
+        `Expected \`idleDeadlineMs\` to be a whole number of milliseconds from 1 to 999999999, got \`${idleDeadlineMs}\``,
+      )
+    }
+  })
+
+  it("takes PID 1 from the image, not Docker's init binary from the host", () => {
+    expect(host.Init).toBe(false)
+    expect(spec.Entrypoint).toBeUndefined()
   })
 
   it('applies every limit from the config', () => {
@@ -90,6 +106,7 @@ describe('buildContainerSpec with a file access grant', () => {
     instanceId: 'inst',
     owner: 'host/42',
     executionId: 'exec-2',
+    idleDeadlineMs: 30_000,
     fileAccess: {
       workspaceDir: '/var/tmp/ws/exec-2',
       mounts: [{ source: '/srv/data', target: '/mnt/data', readOnly: true }],

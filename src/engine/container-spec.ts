@@ -1,5 +1,6 @@
 import type { ContainerCreateOptions, MountSettings } from 'dockerode'
 import type { LimitsConfig } from '../config/schema.js'
+import { checkedDeadline, IDLE_DEADLINE_ENV } from './init-protocol.js'
 import { labelsFor } from './labels.js'
 
 /** The unprivileged uid:gid the image creates; set again here so no image can widen it. */
@@ -37,6 +38,13 @@ export interface ContainerSpecInput {
    * READY_MARKER) before it reads the code.
    */
   readonly warm?: { readonly preload: readonly string[] } | undefined
+  /**
+   * How long the container may wait for its code, in milliseconds from its start: then the
+   * image's init kills everything in it, whether or not this process is still there. A warm
+   * container's is `pool.idle_seconds` plus some slack; a cold one's a short bound on start-up.
+   * Once the code arrives, the execution deadline (see `initHeader()`) replaces it.
+   */
+  readonly idleDeadlineMs: number
 }
 
 const MIB = 1_048_576
@@ -61,7 +69,9 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
   return {
     Image: input.image,
     User: SANDBOX_USER,
-    Env: [], // the image's minimal PATH/LANG only; nothing of the host's environment
+    // The image's minimal PATH/LANG, and the idle deadline for the init, which removes it
+    // before the runner starts; nothing of the host's environment.
+    Env: [`${IDLE_DEADLINE_ENV}=${checkedDeadline('idleDeadlineMs', input.idleDeadlineMs)}`],
     WorkingDir: input.fileAccess === undefined ? '/tmp' : WORKSPACE_PATH,
     Hostname: 'sandbox',
     NetworkDisabled: true,
@@ -84,8 +94,9 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
       IpcMode: 'private',
-      // tini as PID 1: reaps orphans and passes signals on, so a kill ends the whole tree.
-      Init: true,
+      // No init from the host (Docker's would bind-mount its own docker-init binary into the
+      // container): the image's own init is PID 1, holds the deadlines and reaps orphans.
+      Init: false,
       Memory: memory,
       MemorySwap: memory, // equal to Memory: no swap
       NanoCpus: Math.round(limits.cpus * 1e9),

@@ -2,16 +2,20 @@ import Docker, { type ContainerCreateOptions } from 'dockerode'
 import { type Logger, silentLogger } from '../logger.js'
 import type {
   ContainerEngine,
-  ContainerOutcome,
   EngineInfo,
   ManagedContainer,
-  RunRequest,
   StartedContainer,
 } from './container-engine.js'
+import { ContainerGone } from './container-proofs.js'
 import { DockerStartedContainer } from './docker-started-container.js'
 import { toEngineError } from './engine-errors.js'
-import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER, LABEL_PACKAGES } from './labels.js'
-import { runContainer } from './run-container.js'
+import {
+  LABEL_EXECUTION,
+  LABEL_INSTANCE,
+  LABEL_MANAGED,
+  LABEL_OWNER,
+  LABEL_PACKAGES,
+} from './labels.js'
 
 export interface DockerEngineOptions {
   /** @default a client for DOCKER_HOST, else /var/run/docker.sock */
@@ -30,14 +34,6 @@ export class DockerEngine implements ContainerEngine {
     this.#docker = options.docker ?? new Docker()
     this.#logger = options.logger ?? silentLogger
     this.endpoint = describeEndpoint(this.#docker)
-  }
-
-  async run(request: RunRequest): Promise<ContainerOutcome> {
-    try {
-      return await runContainer(this.#docker, request, this.#logger)
-    } catch (error) {
-      throw toEngineError(error, this.endpoint, request.spec.Image)
-    }
   }
 
   async start(spec: ContainerCreateOptions, readyMarker?: string): Promise<StartedContainer> {
@@ -83,6 +79,18 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async containerGone(executionId: string): Promise<ContainerGone | undefined> {
+    try {
+      const left = await this.#docker.listContainers({
+        all: true,
+        filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_EXECUTION}=${executionId}`] },
+      })
+      return left.length === 0 ? new ContainerGone(executionId) : undefined
+    } catch (error) {
+      throw toEngineError(error, this.endpoint)
+    }
+  }
+
   async listManaged(instanceId?: string): Promise<ManagedContainer[]> {
     const label = [`${LABEL_MANAGED}=true`]
     if (instanceId !== undefined) label.push(`${LABEL_INSTANCE}=${instanceId}`)
@@ -92,6 +100,7 @@ export class DockerEngine implements ContainerEngine {
         id: c.Id,
         instanceId: c.Labels[LABEL_INSTANCE] ?? '',
         owner: c.Labels[LABEL_OWNER] ?? '',
+        executionId: c.Labels[LABEL_EXECUTION] ?? '',
         state: c.State,
       }))
     } catch (error) {

@@ -1,4 +1,4 @@
-import { type Duplex, Writable } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import type Docker from 'dockerode'
 import type { ContainerCreateOptions } from 'dockerode'
 import type { Logger } from '../logger.js'
@@ -8,10 +8,18 @@ import type {
   StartedContainer,
   StopReason,
 } from './container-engine.js'
+import { ContainerGone, StoppedContainer } from './container-proofs.js'
+import { EndOfRunWatch } from './end-of-run-watch.js'
+import { killedByEngineSince } from './engine-kill-events.js'
+import { LABEL_EXECUTION } from './labels.js'
 import { OutputCollector } from './output-collector.js'
+import { OutputRouter } from './output-router.js'
 
 /** After the container exits, how long to wait for the attach stream to deliver the rest. */
 const DRAIN_GRACE_MS = 1_000
+
+/** How long a warm runner may take to preload and say it is ready. */
+const READY_TIMEOUT_MS = 60_000
 
 /** Exit codes above this mean the main process died of a signal (128 + its number). */
 const SIGNAL_EXIT_BASE = 128
@@ -25,19 +33,26 @@ export class DockerStartedContainer implements StartedContainer {
   readonly #container: Docker.Container
   readonly #stream: Duplex
   readonly #logger: Logger
+  readonly #router: OutputRouter
+  readonly #executionId: string
+  /** Settles (never rejects) when the attach stream has ended: the container is gone. */
   readonly #drained: Promise<void>
-  #sinks: { stdout: Writable; stderr: Writable } | undefined
   #alive = true
   #used = false
-  /** Stdout seen before `execute`, kept only while waiting for a ready marker. */
-  #early = ''
-  #onEarlyOutput: (() => void) | undefined
 
-  private constructor(docker: Docker, container: Docker.Container, stream: Duplex, logger: Logger) {
+  private constructor(
+    docker: Docker,
+    container: Docker.Container,
+    stream: Duplex,
+    logger: Logger,
+    executionId: string,
+  ) {
+    this.#executionId = executionId
     this.#docker = docker
     this.#container = container
     this.#stream = stream
     this.#logger = logger
+    this.#router = new OutputRouter()
     this.#drained = new Promise<void>((resolve) => {
       const gone = (): void => {
         this.#alive = false
@@ -47,13 +62,17 @@ export class DockerStartedContainer implements StartedContainer {
       stream.once('close', gone)
       stream.once('error', gone)
     })
-    container.modem.demuxStream(stream, this.#router('stdout'), this.#router('stderr'))
+    container.modem.demuxStream(
+      stream,
+      this.#router.writable('stdout'),
+      this.#router.writable('stderr'),
+    )
   }
 
   /**
    * Create → attach → start. With `readyMarker`, also waits until the runner has written it
    * (a warm runner preloads modules first). A failure after create removes the container and
-   * rethrows.
+   * rethrows the original error.
    */
   static async start(
     docker: Docker,
@@ -71,10 +90,10 @@ export class DockerStartedContainer implements StartedContainer {
         stderr: true,
         hijack: true,
       })) as Duplex
-      started = new DockerStartedContainer(docker, container, stream, logger)
-      const ready = readyMarker === undefined ? Promise.resolve() : started.#waitFor(readyMarker)
+      const executionId = spec.Labels?.[LABEL_EXECUTION] ?? container.id
+      started = new DockerStartedContainer(docker, container, stream, logger, executionId)
       await container.start()
-      await ready
+      if (readyMarker !== undefined) await started.#waitForReady(readyMarker)
       return started
     } catch (error) {
       if (started !== undefined) started.#stream.destroy()
@@ -88,25 +107,21 @@ export class DockerStartedContainer implements StartedContainer {
     }
   }
 
-  /** Resolves when `marker` shows on stdout; rejects if the container goes or takes too long. */
-  #waitFor(marker: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error('the runner did not become ready within 60 s')),
-        60_000,
+  /** Resolves when the runner's ready marker shows on stdout; rejects if the container goes or takes too long. */
+  #waitForReady(marker: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the runner did not become ready within ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
       )
-      this.#onEarlyOutput = () => {
-        if (!this.#early.includes(marker)) return
-        clearTimeout(timer)
-        this.#onEarlyOutput = undefined
-        this.#early = ''
-        resolve()
-      }
-      void this.#drained.then(() => {
-        clearTimeout(timer)
-        reject(new Error('the container exited before its runner became ready'))
-      })
     })
+    const exited = this.#drained.then(() => {
+      throw new Error('the container exited before its runner became ready')
+    })
+    return Promise.race([this.#router.waitForEarly(marker), exited, timedOut]).finally(() =>
+      clearTimeout(timer),
+    )
   }
 
   get id(): string {
@@ -124,37 +139,29 @@ export class DockerStartedContainer implements StartedContainer {
     const stop = (reason: StopReason): void => {
       if (stopReason !== 'exited') return
       stopReason = reason
-      this.#container.kill({ signal: 'SIGKILL' }).catch(() => {
-        // Already exited: nothing to stop.
-      })
+      void this.#kill()
     }
+    const watch = request.endOfRun && new EndOfRunWatch(request.endOfRun)
     let complete = (): void => {}
     const completed = new Promise<'complete'>((resolve) => {
       complete = () => resolve('complete')
     })
-    const { onOutput, isComplete } = request
+    const collect = (stream: 'stdout' | 'stderr', limit: number) =>
+      new OutputCollector(
+        limit,
+        () => stop('output_limit'),
+        (chunk) => request.onOutput?.(stream, chunk),
+      )
     const collectors = {
-      stdout: new OutputCollector(
-        request.outputLimitBytes,
-        () => stop('output_limit'),
-        (chunk) => onOutput?.('stdout', chunk),
-      ),
-      stderr: new OutputCollector(
-        request.outputLimitBytes + (request.stderrAllowanceBytes ?? 0),
-        () => stop('output_limit'),
-        (chunk) => onOutput?.('stderr', chunk),
-      ),
+      stdout: collect('stdout', request.outputLimitBytes),
+      stderr: collect('stderr', request.outputLimitBytes + (request.stderrAllowanceBytes ?? 0)),
     }
-    const tails = {
-      tail: (stream: 'stdout' | 'stderr', bytes: number) => collectors[stream].tail(bytes),
-    }
-    const check = (): void => {
-      if (isComplete?.(tails)) complete()
-    }
-    this.#sinks = {
-      stdout: sinkTo(collectors.stdout, check),
-      stderr: sinkTo(collectors.stderr, check),
-    }
+    this.#router.attach((stream, chunk) => {
+      collectors[stream].push(chunk)
+      if (watch === undefined) return
+      watch.push(stream, chunk)
+      if (watch.complete) complete()
+    })
 
     const onAbort = (): void => stop('aborted')
     const startedAt = performance.now()
@@ -175,7 +182,9 @@ export class DockerStartedContainer implements StartedContainer {
         stopReason,
         exitCode,
         oomKilled: state?.OOMKilled ?? false,
-        stoppedByEngine: signalled && (await this.#killedByEngineSince(startedAtSeconds)),
+        stoppedByEngine:
+          signalled &&
+          (await killedByEngineSince(this.#docker, this.id, startedAtSeconds, this.#logger)),
         stdout: collectors.stdout.text(),
         stderr: collectors.stderr.text(),
         stdoutTruncated: collectors.stdout.truncated,
@@ -188,70 +197,55 @@ export class DockerStartedContainer implements StartedContainer {
     }
   }
 
-  async discard(): Promise<void> {
+  async stop(): Promise<StoppedContainer> {
+    await this.#kill()
+    // `not-running` answers at once for a container that has exited already.
+    const exited = await this.#container.wait({ condition: 'not-running' }).then(
+      () => true,
+      (error: { statusCode?: number }) => {
+        if (error.statusCode === 404) return true
+        throw error
+      },
+    )
+    if (!exited) throw new Error(`container ${this.id} did not stop`)
+    return new StoppedContainer(this.#executionId)
+  }
+
+  async discard(): Promise<ContainerGone> {
     this.#alive = false
     this.#stream.destroy()
-    await this.#container.remove({ force: true }).catch((error: { statusCode?: number }) => {
-      // Gone already (404), or being removed by someone else (409): nothing left to do.
-      if (error.statusCode === 404 || error.statusCode === 409) return
-      this.#logger.warn('could not remove container', {
-        container: this.#container.id,
-        error: String(error),
-      })
-      // An engine that cannot remove it (down, restarting) cannot vouch for the run either.
-      throw error
-    })
-  }
-
-  /**
-   * Whether the engine logged a `kill` of this container since `sinceSeconds`. We sent none
-   * (the run was not stopped by us), so one means the engine stopped it: shutting down, or a
-   * `docker stop`/`kill` from outside. An engine that no longer answers counts as one too.
-   */
-  async #killedByEngineSince(sinceSeconds: number): Promise<boolean> {
     try {
-      const events = await this.#docker.getEvents({
-        since: sinceSeconds,
-        until: Math.ceil(Date.now() / 1000) + 1,
-        filters: { container: [this.#container.id], event: ['kill'] },
-      })
-      let text = ''
-      for await (const chunk of events) text += String(chunk)
-      return text.trim() !== ''
+      await this.#container.remove({ force: true })
     } catch (error) {
-      this.#logger.warn('could not read the engine events of a signalled container', {
-        container: this.#container.id,
-        error: String(error),
-      })
-      return true
+      const status = (error as { statusCode?: number }).statusCode
+      // 404: gone already. 409: someone else is removing it; wait until it is gone.
+      if (status === 409) {
+        await this.#container.wait({ condition: 'removed' }).catch(() => undefined)
+        const left = await this.#container.inspect().then(
+          () => true,
+          (inspectError: { statusCode?: number }) => inspectError.statusCode !== 404,
+        )
+        if (!left) return new ContainerGone(this.#executionId)
+      }
+      if (status !== 404) {
+        this.#logger.warn('could not remove container', {
+          container: this.id,
+          error: String(error),
+        })
+        // An engine that cannot remove it (down, restarting) cannot vouch for the run either.
+        throw error
+      }
     }
+    return new ContainerGone(this.#executionId)
   }
 
-  /** Sends one demultiplexed stream to whoever is executing now, or nowhere before that. */
-  #router(stream: 'stdout' | 'stderr'): Writable {
-    return new Writable({
-      write: (chunk: Buffer, encoding, callback) => {
-        const sink = this.#sinks?.[stream]
-        if (sink !== undefined) return sink.write(chunk, encoding, callback)
-        if (stream === 'stdout' && this.#onEarlyOutput !== undefined) {
-          this.#early += chunk.toString('utf8')
-          this.#onEarlyOutput()
-        }
-        callback()
-      },
+  /** Never rejects: a container that is not running (409) or gone (404) needs no kill. */
+  async #kill(): Promise<void> {
+    await this.#container.kill({ signal: 'SIGKILL' }).catch((error: { statusCode?: number }) => {
+      if (error.statusCode === 404 || error.statusCode === 409) return
+      this.#logger.warn('could not kill container', { container: this.id, error: String(error) })
     })
   }
-}
-
-function sinkTo(collector: OutputCollector, afterWrite: () => void): Writable {
-  return new Writable({
-    write: (chunk: Buffer, encoding, callback) => {
-      collector.writable.write(chunk, encoding, (error) => {
-        afterWrite()
-        callback(error)
-      })
-    },
-  })
 }
 
 function delay(ms: number): Promise<void> {

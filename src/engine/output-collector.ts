@@ -1,27 +1,24 @@
-import { Writable } from 'node:stream'
-
 /**
  * Keeps at most `limitBytes` of one output stream. The first byte past the limit calls
  * `onOverflow` once, so the caller can stop the producer instead of buffering without end.
  */
 export class OutputCollector {
-  readonly writable: Writable
+  readonly #limitBytes: number
+  readonly #onOverflow: () => void
+  readonly #onKept: ((chunk: Buffer) => void) | undefined
   #chunks: Buffer[] = []
   #size = 0
   #truncated = false
 
   constructor(
-    private readonly limitBytes: number,
+    limitBytes: number,
     onOverflow: () => void,
     /** Called with each piece that is kept, as it arrives. */
-    private readonly onKept?: (chunk: Buffer) => void,
+    onKept?: (chunk: Buffer) => void,
   ) {
-    this.writable = new Writable({
-      write: (chunk: Buffer, _encoding, callback) => {
-        this.#take(chunk, onOverflow)
-        callback()
-      },
-    })
+    this.#limitBytes = limitBytes
+    this.#onOverflow = onOverflow
+    this.#onKept = onKept
   }
 
   get truncated(): boolean {
@@ -32,32 +29,19 @@ export class OutputCollector {
     return Buffer.concat(this.#chunks, this.#size).toString('utf8')
   }
 
-  /** The last `bytes` bytes kept so far, decoded (a character cut at the start becomes U+FFFD). */
-  tail(bytes: number): string {
-    const picked: Buffer[] = []
-    let size = 0
-    for (let i = this.#chunks.length - 1; i >= 0 && size < bytes; i--) {
-      const chunk = this.#chunks[i] as Buffer
-      picked.unshift(chunk)
-      size += chunk.length
-    }
-    const joined = Buffer.concat(picked, size)
-    return joined.subarray(Math.max(0, size - bytes)).toString('utf8')
-  }
-
-  #take(chunk: Buffer, onOverflow: () => void): void {
+  push(chunk: Buffer): void {
     if (this.#truncated) return
-    const room = this.limitBytes - this.#size
+    const room = this.#limitBytes - this.#size
     if (chunk.length <= room) {
       this.#chunks.push(chunk)
       this.#size += chunk.length
-      this.onKept?.(chunk)
+      this.#onKept?.(chunk)
       return
     }
     this.#chunks.push(chunk.subarray(0, room))
     this.#size += room
-    if (room > 0) this.onKept?.(chunk.subarray(0, room))
+    if (room > 0) this.#onKept?.(chunk.subarray(0, room))
     this.#truncated = true
-    onOverflow()
+    this.#onOverflow()
   }
 }

@@ -21,11 +21,11 @@ function fakeEngine(containers: ManagedContainer[]): {
 
 const here = hostname()
 const containers: ManagedContainer[] = [
-  { id: 'dead', instanceId: 'a', owner: `${here}/111`, state: 'running' },
-  { id: 'alive', instanceId: 'a', owner: `${here}/222`, state: 'running' },
-  { id: 'other-instance', instanceId: 'b', owner: `${here}/111`, state: 'running' },
-  { id: 'other-host', instanceId: 'a', owner: 'elsewhere/111', state: 'running' },
-  { id: 'unlabelled', instanceId: 'a', owner: '', state: 'exited' },
+  { id: 'dead', instanceId: 'a', owner: `${here}/111`, state: 'running', executionId: 'e' },
+  { id: 'alive', instanceId: 'a', owner: `${here}/222`, state: 'running', executionId: 'e' },
+  { id: 'other-instance', instanceId: 'b', owner: `${here}/111`, state: 'running', executionId: 'e' },
+  { id: 'other-host', instanceId: 'a', owner: 'elsewhere/111', state: 'running', executionId: 'e' },
+  { id: 'unlabelled', instanceId: 'a', owner: '', state: 'exited', executionId: 'e' },
 ]
 const isAlive = (pid: number): boolean => pid === 222
 

@@ -2,22 +2,25 @@ import type { SandboxConfig } from '../config/schema.js'
 import type {
   ContainerEngine,
   ContainerOutcome,
+  ExecuteRequest,
   OutputListener,
 } from '../engine/container-engine.js'
-import { buildContainerSpec, type FileAccessGrant, READY_MARKER } from '../engine/container-spec.js'
-import { SandboxError } from '../errors.js'
+import { initHeader } from '../engine/init-protocol.js'
 import type { Logger } from '../logger.js'
 import { guardSettings } from '../policy/runtime-guard.js'
-import { Workspace } from '../workspace/workspace.js'
 import type { CollectedFiles } from '../workspace/workspace-files.js'
 import type { ValidatedRequest } from './execute-request.js'
 import type { ExecutionResult } from './execution-result.js'
-import { fileAccessEffective, grantFileAccess } from './file-access.js'
+import type { HostFiles } from './host-files.js'
+import { engineErrorResult } from './engine-error-result.js'
+import { type Lease, leaseWarm, startCold } from './execution-lease.js'
 import { summarizeOutcome } from './outcome.js'
-import { NO_RICH_RESULT } from './rich-result.js'
-import { runnerHasReported } from './runner-frame.js'
+import { RunnerMarkerFilter } from './runner-marker-filter.js'
+import { endOfRun, newRunnerMarkers, type RunnerMarkers } from './runner-markers.js'
 import { reportAllowanceBytes, runnerInput } from './runner-input.js'
-import type { WarmEntry, WarmPool } from './warm-pool.js'
+import type { WarmPool } from './warm-pool.js'
+
+export { engineErrorResult }
 
 export interface ContainerExecution {
   readonly engine: ContainerEngine
@@ -26,6 +29,8 @@ export interface ContainerExecution {
   /** `hostname/pid` of this process. */
   readonly owner: string
   readonly runtime: string
+  /** Resolved and checked at start-up; present only when file operations are effective. */
+  readonly hostFiles: HostFiles | undefined
   readonly id: string
   readonly request: ValidatedRequest
   readonly signal: AbortSignal
@@ -34,166 +39,147 @@ export interface ContainerExecution {
   readonly pool?: WarmPool | undefined
 }
 
+/** How long the container's own init lets the code run past the host's timeout before it ends everything. */
+const DEADLINE_SLACK_MS = 2_000
+
 const NO_FILES: CollectedFiles = { files: [], filesTruncated: false }
 
 /**
- * One execution in one fresh container, warm from the pool when one is ready and fits,
- * else cold; with its workspace when file operations are effective. Container and
- * workspace are removed on every path; an abort surfaces as `'aborted'`.
+ * One execution in one fresh container: a lease (warm from the pool when one is ready and
+ * fits, else cold), the run, then, only with a workspace, the container stopped and its
+ * files read. The lease ends on every path: the container is removed, and its workspace
+ * after it. An abort surfaces as `'aborted'`.
  */
 export async function executeInContainer(
   execution: ContainerExecution,
 ): Promise<ExecutionResult | 'aborted'> {
-  const warm = takeWarm(execution)
-  let workspace = warm?.workspace
+  const lease = leaseWarm(execution) ?? (await startCold(execution))
+  if (!('container' in lease)) return engineErrorResult(execution.id, execution.runtime, lease.error)
   try {
-    if (warm === undefined && fileAccessEffective(execution.config.code_execution)) {
-      workspace = await createWorkspace(
-        execution,
-        execution.id,
-        execution.request.limits.workspace_mb,
-      )
-    }
-    await workspace?.writeInputs(execution.request.files)
-    const outcome = warm
-      ? await runWarm(execution, warm)
-      : await runCold(
-          execution,
-          workspace && grantFileAccess(execution.config.code_execution, workspace.dir),
-        )
-    if (outcome === 'aborted') return 'aborted'
-    if (outcome instanceof Error) return engineErrorResult(execution.id, execution.runtime, outcome)
-    const collected = workspace ? await collect(workspace, execution.request) : NO_FILES
-    return toResult(execution, outcome, collected)
+    const markers = newRunnerMarkers()
+    const outcome = await run(execution, lease, markers)
+    if (outcome === 'aborted' || outcome instanceof Error) return settled(execution, outcome)
+    const collected = await collect(execution, lease)
+    if (collected === 'aborted' || collected instanceof Error) return settled(execution, collected)
+    return toResult(execution, outcome, collected, markers)
   } finally {
-    if (warm !== undefined) execution.pool?.release(warm)
-    else await disposeQuietly(execution, workspace)
+    await lease.end()
   }
 }
 
-/** Starts one warm container (for the pool): its own workspace, the configured limits, the preloads. */
-export async function createWarmEntry(
-  context: Omit<ContainerExecution, 'request' | 'signal' | 'onOutput' | 'pool'>,
-  preload: readonly string[],
-): Promise<WarmEntry> {
-  const settings = context.config.code_execution
-  const workspace = fileAccessEffective(settings)
-    ? await createWorkspace(context, context.id, settings.limits.workspace_mb)
-    : undefined
+async function run(
+  execution: ContainerExecution,
+  lease: Lease,
+  markers: RunnerMarkers,
+): Promise<ContainerOutcome | 'aborted' | Error> {
+  const filtered = filterMarkers(execution.onOutput, markers)
   try {
-    const spec = buildContainerSpec({
-      ...specBase(context, settings.limits),
-      fileAccess: workspace && grantFileAccess(settings, workspace.dir),
-      warm: { preload },
-    })
-    const container = await context.engine.start(spec, READY_MARKER)
-    return { container, workspace, createdAt: performance.now(), preloaded: preload.length > 0 }
+    await lease.workspace?.writeInputs(execution.request.files)
+    const outcome = await lease.container.execute(
+      executeRequest(execution, markers, filtered?.listener),
+    )
+    filtered?.flush()
+    return outcome.stopReason === 'aborted' ? 'aborted' : outcome
   } catch (error) {
-    await workspace?.dispose()
-    throw error
+    return asError(error)
   }
 }
 
-function takeWarm(execution: ContainerExecution): WarmEntry | undefined {
-  const configured = execution.config.code_execution.limits
-  const lowered = Object.entries(execution.request.limits).some(
-    ([key, value]) => configured[key as keyof typeof configured] !== value,
-  )
-  return lowered ? undefined : execution.pool?.take()
-}
-
-function createWorkspace(
-  context: Pick<ContainerExecution, 'config' | 'owner'>,
-  executionId: string,
-  sizeMb: number,
-): Promise<Workspace> {
-  return Workspace.create({
-    root: context.config.code_execution.workspace_root,
-    instanceId: context.config.orchestrator.instance_id,
-    owner: context.owner,
-    executionId,
-    sizeMb,
-  })
-}
-
-function specBase(
-  context: Pick<ContainerExecution, 'config' | 'owner' | 'runtime' | 'id'>,
-  limits: ValidatedRequest['limits'],
-) {
-  return {
-    image: context.config.code_execution.image,
-    runtime: context.runtime,
-    limits,
-    instanceId: context.config.orchestrator.instance_id,
-    owner: context.owner,
-    executionId: context.id,
+/** Only with a workspace: the container is stopped first, so nothing changes the tree while it is read. */
+async function collect(
+  execution: ContainerExecution,
+  lease: Lease,
+): Promise<CollectedFiles | 'aborted' | Error> {
+  if (lease.workspace === undefined) return NO_FILES
+  try {
+    const stopped = await lease.container.stop()
+    const { limits } = execution.request
+    return await lease.workspace.collectOutputs(
+      stopped,
+      {
+        fileBytes: limits.returned_file_bytes,
+        totalBytes: limits.returned_total_bytes,
+        files: limits.returned_files,
+      },
+      execution.signal,
+    )
+  } catch (error) {
+    return asError(error)
   }
 }
 
-function executeRequest(execution: ContainerExecution) {
-  const { request, signal } = execution
+function settled(
+  execution: ContainerExecution,
+  outcome: 'aborted' | Error,
+): ExecutionResult | 'aborted' {
+  if (outcome === 'aborted' || execution.signal.aborted) return 'aborted'
+  return engineErrorResult(execution.id, execution.runtime, outcome)
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+function executeRequest(
+  execution: ContainerExecution,
+  markers: RunnerMarkers,
+  onOutput: OutputListener | undefined,
+): ExecuteRequest {
+  const { request, signal, config } = execution
+  const timeoutMs = request.timeoutSeconds * 1_000
   return {
-    stdin: runnerInput(
-      request.code,
-      request.limits,
-      guardSettings(execution.config.code_execution),
-    ),
-    timeoutMs: request.timeoutSeconds * 1_000,
+    stdin:
+      initHeader(Math.ceil(timeoutMs) + DEADLINE_SLACK_MS) +
+      runnerInput(
+        request.code,
+        request.limits,
+        markers.secret,
+        guardSettings(config.code_execution),
+      ),
+    timeoutMs,
     outputLimitBytes: request.limits.output_bytes,
     stderrAllowanceBytes: reportAllowanceBytes(request.limits),
     signal,
-    onOutput: execution.onOutput,
-    isComplete: runnerHasReported,
+    onOutput,
+    endOfRun: endOfRun(markers),
   }
 }
 
-async function runCold(
-  execution: ContainerExecution,
-  fileAccess: FileAccessGrant | undefined,
-): Promise<ContainerOutcome | 'aborted' | Error> {
-  const spec = buildContainerSpec({ ...specBase(execution, execution.request.limits), fileAccess })
-  return settle(execution, () => execution.engine.run({ spec, ...executeRequest(execution) }))
-}
-
-function runWarm(
-  execution: ContainerExecution,
-  warm: WarmEntry,
-): Promise<ContainerOutcome | 'aborted' | Error> {
-  return settle(execution, () => warm.container.execute(executeRequest(execution)))
-}
-
-async function settle(
-  execution: ContainerExecution,
-  run: () => Promise<ContainerOutcome>,
-): Promise<ContainerOutcome | 'aborted' | Error> {
-  try {
-    const outcome = await run()
-    return outcome.stopReason === 'aborted' ? 'aborted' : outcome
-  } catch (error) {
-    if (execution.signal.aborted) return 'aborted'
-    return error instanceof Error ? error : new Error(String(error))
+/** Streams only the code's output: this execution's markers, and what follows them, are held back. */
+function filterMarkers(
+  onOutput: OutputListener | undefined,
+  markers: RunnerMarkers,
+): { listener: OutputListener; flush: () => void } | undefined {
+  if (onOutput === undefined) return undefined
+  const filters = {
+    stdout: new RunnerMarkerFilter(markers.end),
+    stderr: new RunnerMarkerFilter(markers.frame),
   }
-}
-
-function collect(workspace: Workspace, request: ValidatedRequest): Promise<CollectedFiles> {
-  const { limits } = request
-  return workspace.collectOutputs({
-    fileBytes: limits.returned_file_bytes,
-    totalBytes: limits.returned_total_bytes,
-    files: limits.returned_files,
-  })
+  // Latin-1 maps bytes to characters one to one, and a marker's bytes never occur inside a
+  // multi-byte UTF-8 character, so filtering never splits or changes a character.
+  const send = (stream: 'stdout' | 'stderr', text: string): void => {
+    if (text !== '') onOutput(stream, Buffer.from(text, 'latin1'))
+  }
+  return {
+    listener: (stream, chunk) => send(stream, filters[stream].push(chunk.toString('latin1'))),
+    flush: () => {
+      send('stdout', filters.stdout.flush())
+      send('stderr', filters.stderr.flush())
+    },
+  }
 }
 
 function toResult(
   execution: ContainerExecution,
   outcome: ContainerOutcome,
   collected: CollectedFiles,
+  markers: RunnerMarkers,
 ): ExecutionResult {
-  const settings = execution.config.code_execution
   const summary = summarizeOutcome(outcome, {
     timeoutSeconds: execution.request.timeoutSeconds,
-    configuredTimeoutSeconds: settings.timeout_seconds,
+    configuredTimeoutSeconds: execution.config.code_execution.timeout_seconds,
     limits: execution.request.limits,
+    markers,
   })
   return {
     id: execution.id,
@@ -201,42 +187,5 @@ function toResult(
     ...collected,
     durationMs: 0,
     runtime: execution.runtime,
-  }
-}
-
-async function disposeQuietly(
-  execution: ContainerExecution,
-  workspace: Workspace | undefined,
-): Promise<void> {
-  await workspace?.dispose().catch((error: unknown) => {
-    execution.logger.warn('could not remove workspace', {
-      id: execution.id,
-      dir: workspace.dir,
-      error: String(error),
-    })
-  })
-}
-
-export function engineErrorResult(
-  id: string,
-  runtime: string | null,
-  error: unknown,
-): ExecutionResult {
-  const message = error instanceof SandboxError ? error.message : `Engine failure: ${String(error)}`
-  return {
-    id,
-    status: 'engine_error',
-    exitCode: null,
-    stdout: '',
-    stderr: '',
-    truncated: false,
-    durationMs: 0,
-    violations: [],
-    error: null,
-    message,
-    files: [],
-    filesTruncated: false,
-    runtime,
-    ...NO_RICH_RESULT,
   }
 }

@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest'
 import { configSchema } from '../config/schema.js'
 import type { ContainerOutcome } from '../engine/container-engine.js'
 import { summarizeOutcome } from './outcome.js'
+import { newRunnerMarkers } from './runner-markers.js'
 
+const markers = newRunnerMarkers('0123456789abcdef0123456789abcdef')
 const context = {
   timeoutSeconds: 10,
   configuredTimeoutSeconds: 10,
   limits: configSchema.parse({}).code_execution.limits,
+  markers,
 }
-const okFrame = '\n\x1etinyagent-result {"exitCode": 0, "error": null}\n'
+const F = markers.frame
+const okFrame = `${F}{"exitCode": 0, "error": null}\n`
 
 function outcome(overrides: Partial<ContainerOutcome>): ContainerOutcome {
   return {
@@ -52,7 +56,7 @@ describe('summarizeOutcome', () => {
       column: 1,
       text: 'pd.read_csv(p)',
     }
-    const stderr = `\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error: null, violation })}\n`
+    const stderr = `${F}${JSON.stringify({ exitCode: 1, error: null, violation })}\n`
     const summary = summarizeOutcome(outcome({ exitCode: 1, stdout: 'before\n', stderr }), context)
     expect(summary).toMatchObject({
       status: 'policy_violation',
@@ -85,7 +89,7 @@ describe('summarizeOutcome', () => {
       column: 1,
       text: 'x',
     }
-    const stderr = `\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error: null, violation })}\n`
+    const stderr = `${F}${JSON.stringify({ exitCode: 1, error: null, violation })}\n`
     const summary = summarizeOutcome(outcome({ stopReason: 'timeout', stderr }), context)
     expect(summary.status).toBe('timeout')
     expect(summary.violations).toEqual([])
@@ -103,7 +107,7 @@ describe('summarizeOutcome', () => {
 
   it('reports an exception as error with the exception as data', () => {
     const error = { name: 'KeyError', value: "'a'", traceback: "KeyError: 'a'\n" }
-    const stderr = `KeyError: 'a'\n\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error })}\n`
+    const stderr = `KeyError: 'a'\n${F}${JSON.stringify({ exitCode: 1, error })}\n`
     const summary = summarizeOutcome(outcome({ exitCode: 1, stderr }), context)
     expect(summary.status).toBe('error')
     expect(summary.error).toEqual(error)
@@ -158,7 +162,7 @@ describe('summarizeOutcome', () => {
     const raised = summarizeOutcome(
       outcome({
         exitCode: 1,
-        stderr: `\n\x1etinyagent-result ${JSON.stringify({ exitCode: 1, error })}\n`,
+        stderr: `${F}${JSON.stringify({ exitCode: 1, error })}\n`,
       }),
       context,
     )

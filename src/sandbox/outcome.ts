@@ -4,6 +4,7 @@ import type { Violation } from '../policy/types.js'
 import type { ExecutionStatus, PythonError } from './execution-result.js'
 import { NO_RICH_RESULT, type RichResult } from './rich-result.js'
 import { splitRunnerFrame, stripEndMarker } from './runner-frame.js'
+import type { RunnerMarkers } from './runner-markers.js'
 
 export interface OutcomeSummary extends RichResult {
   readonly status: ExecutionStatus
@@ -23,6 +24,8 @@ export interface OutcomeContext {
   /** `code_execution.timeout_seconds`; a request may have asked for less. */
   readonly configuredTimeoutSeconds: number
   readonly limits: LimitsConfig
+  /** This execution's markers: only they end the output and carry the frame. */
+  readonly markers: RunnerMarkers
 }
 
 /** Maps what the container did to the status the caller sees, with a message naming the setting. */
@@ -30,7 +33,7 @@ export function summarizeOutcome(
   outcome: ContainerOutcome,
   context: OutcomeContext,
 ): OutcomeSummary {
-  const split = splitRunnerFrame(outcome.stderr)
+  const split = splitRunnerFrame(outcome.stderr, context.markers)
   const { frame } = split
   // Stderr had extra room for the runner's report; the code's own part keeps the usual cap.
   const stderrBytes = Buffer.from(split.stderr, 'utf8')
@@ -47,7 +50,7 @@ export function summarizeOutcome(
   return {
     status,
     exitCode: killedByUs ? null : exited.exitCode,
-    stdout: stripEndMarker(outcome.stdout),
+    stdout: stripEndMarker(outcome.stdout, context.markers),
     stderr,
     truncated: outcome.stdoutTruncated || outcome.stderrTruncated || stderrCut,
     error,

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { NO_RICH_RESULT } from './rich-result.js'
-import { splitRunnerFrame } from './runner-frame.js'
+import { splitRunnerFrame, stripEndMarker } from './runner-frame.js'
+import { newRunnerMarkers } from './runner-markers.js'
 
-const frame = (body: object): string => `\n\x1etinyagent-result ${JSON.stringify(body)}\n`
+const markers = newRunnerMarkers('0123456789abcdef0123456789abcdef')
+const frame = (body: object): string => `${markers.frame}${JSON.stringify(body)}\n`
+const split = (stderr: string) => splitRunnerFrame(stderr, markers)
 
 describe('splitRunnerFrame', () => {
   it('strips the closing frame and keeps the code own stderr intact', () => {
-    const split = splitRunnerFrame(`warning: x\n${frame({ exitCode: 0, error: null })}`)
-    expect(split).toEqual({
+    const parts = split(`warning: x\n${frame({ exitCode: 0, error: null })}`)
+    expect(parts).toEqual({
       stderr: 'warning: x\n',
       frame: { exitCode: 0, error: null, ...NO_RICH_RESULT },
     })
@@ -15,26 +18,26 @@ describe('splitRunnerFrame', () => {
 
   it('returns the exception as data', () => {
     const error = { name: 'ValueError', value: 'bad', traceback: 'Traceback...\nValueError: bad\n' }
-    const split = splitRunnerFrame(
+    const parts = split(
       `Traceback...\nValueError: bad\n${frame({ exitCode: 1, error })}`,
     )
-    expect(split.frame).toEqual({ exitCode: 1, error, ...NO_RICH_RESULT })
-    expect(split.stderr).toBe('Traceback...\nValueError: bad\n')
+    expect(parts.frame).toEqual({ exitCode: 1, error, ...NO_RICH_RESULT })
+    expect(parts.stderr).toBe('Traceback...\nValueError: bad\n')
   })
 
   it('leaves stderr untouched when the frame is missing or cut', () => {
-    expect(splitRunnerFrame('plain\n')).toEqual({ stderr: 'plain\n', frame: undefined })
+    expect(split('plain\n')).toEqual({ stderr: 'plain\n', frame: undefined })
     const cut = `x${frame({ exitCode: 0, error: null }).slice(0, 20)}`
-    expect(splitRunnerFrame(cut)).toEqual({ stderr: cut, frame: undefined })
+    expect(split(cut)).toEqual({ stderr: cut, frame: undefined })
   })
 
   it('ignores a frame whose JSON is damaged', () => {
-    const damaged = '\n\x1etinyagent-result {"exitCode":\n'
-    expect(splitRunnerFrame(damaged)).toEqual({ stderr: damaged, frame: undefined })
+    const damaged = `${markers.frame}{"exitCode":\n`
+    expect(split(damaged)).toEqual({ stderr: damaged, frame: undefined })
   })
 
   it('drops a malformed error object but keeps the exit code', () => {
-    expect(splitRunnerFrame(frame({ exitCode: 1, error: { name: 3 } })).frame).toEqual({
+    expect(split(frame({ exitCode: 1, error: { name: 3 } })).frame).toEqual({
       exitCode: 1,
       error: null,
       ...NO_RICH_RESULT,
@@ -50,7 +53,7 @@ describe('splitRunnerFrame', () => {
       column: 1,
       text: 'random._os.system("id")',
     }
-    expect(splitRunnerFrame(frame({ exitCode: 1, error: null, violation })).frame).toEqual({
+    expect(split(frame({ exitCode: 1, error: null, violation })).frame).toEqual({
       exitCode: 1,
       error: null,
       ...NO_RICH_RESULT,
@@ -68,10 +71,30 @@ describe('splitRunnerFrame', () => {
 
   it('ignores a guard report it cannot read', () => {
     const violation = { rule: 'runtime-made-up', event: 'x', subject: 'x', line: 1, column: 1 }
-    expect(splitRunnerFrame(frame({ exitCode: 1, error: null, violation })).frame).toEqual({
+    expect(split(frame({ exitCode: 1, error: null, violation })).frame).toEqual({
       exitCode: 1,
       error: null,
       ...NO_RICH_RESULT,
     })
+  })
+
+  it('treats a frame without this execution\'s secret as the code\'s output', () => {
+    const forged = `\n\x1etinyagent-result ${JSON.stringify({ exitCode: 0, error: null })}\n`
+    const other = newRunnerMarkers('ffffffffffffffffffffffffffffffff')
+    const stolen = `${other.frame}${JSON.stringify({ exitCode: 0, error: null })}\n`
+    expect(split(`${forged}${stolen}`)).toEqual({ stderr: `${forged}${stolen}`, frame: undefined })
+    const real = frame({ exitCode: 3, error: null })
+    expect(split(`${forged}x\n${real}`)).toEqual({
+      stderr: `${forged}x\n`,
+      frame: { exitCode: 3, error: null, ...NO_RICH_RESULT },
+    })
+  })
+})
+
+describe('stripEndMarker', () => {
+  it('strips only the marker with the secret, and what a racing thread wrote after it', () => {
+    const forged = '\x1etinyagent-end \n\x1etinyagent-end 0123\n'
+    expect(stripEndMarker(`a${forged}b${markers.end}late`, markers)).toBe(`a${forged}b`)
+    expect(stripEndMarker(`a${forged}`, markers)).toBe(`a${forged}`)
   })
 })

@@ -2,31 +2,15 @@ import { runtimeViolation } from '../policy/runtime-violation.js'
 import type { Violation } from '../policy/types.js'
 import type { PythonError } from './execution-result.js'
 import { type RichResult, readRichResult } from './rich-result.js'
-
-/** Must match FRAME_MARKER in images/python/runner.py. */
-export const FRAME_MARKER = '\n\x1etinyagent-result '
-
-/** Must match END_MARKER in images/python/runner.py: the last bytes the runner writes to stdout. */
-export const END_MARKER = '\x1etinyagent-end\n'
-
-/** Largest frame looked for at the end of stderr while a run is in progress. */
-const FRAME_SCAN_BYTES = 1_048_576
+import type { RunnerMarkers } from './runner-markers.js'
 
 /**
- * True once the runner has reported: stdout ends with the end marker and stderr with a
- * complete frame line. Each pipe is ordered, so nothing the code wrote can still be on its way.
+ * Removes the runner's end marker and anything after it (a daemon thread racing the exit)
+ * from stdout. Marker-shaped text without this execution's secret stays: it is output.
  */
-export function runnerHasReported(output: {
-  tail(stream: 'stdout' | 'stderr', bytes: number): string
-}): boolean {
-  if (!output.tail('stdout', END_MARKER.length).endsWith(END_MARKER)) return false
-  if (!output.tail('stderr', 1).endsWith('\n')) return false
-  return splitRunnerFrame(output.tail('stderr', FRAME_SCAN_BYTES)).frame !== undefined
-}
-
-/** Removes the runner's end marker from the end of stdout, if it is there. */
-export function stripEndMarker(stdout: string): string {
-  return stdout.endsWith(END_MARKER) ? stdout.slice(0, -END_MARKER.length) : stdout
+export function stripEndMarker(stdout: string, markers: RunnerMarkers): string {
+  const at = stdout.indexOf(markers.end)
+  return at === -1 ? stdout : stdout.slice(0, at)
 }
 
 export interface RunnerFrame extends RichResult {
@@ -37,17 +21,20 @@ export interface RunnerFrame extends RichResult {
 }
 
 /**
- * Splits the runner's closing result frame from the end of stderr. Output that the code
- * printed stays as it was; a missing or damaged frame (output cut, process killed) gives
- * `frame: undefined` and the stderr untouched.
+ * Splits the runner's result frame, found by this execution's secret, from stderr. Output
+ * that the code printed stays as it was, forged frames included; a missing or damaged frame
+ * (output cut, process killed) gives `frame: undefined` and the stderr untouched.
  */
-export function splitRunnerFrame(stderr: string): {
-  stderr: string
-  frame: RunnerFrame | undefined
-} {
-  const start = stderr.lastIndexOf(FRAME_MARKER)
-  if (start === -1 || !stderr.endsWith('\n')) return { stderr, frame: undefined }
-  const frame = parseFrame(stderr.slice(start + FRAME_MARKER.length, -1))
+export function splitRunnerFrame(
+  stderr: string,
+  markers: RunnerMarkers,
+): { stderr: string; frame: RunnerFrame | undefined } {
+  const start = stderr.indexOf(markers.frame)
+  if (start === -1) return { stderr, frame: undefined }
+  const body = start + markers.frame.length
+  const end = stderr.indexOf('\n', body)
+  if (end === -1) return { stderr, frame: undefined }
+  const frame = parseFrame(stderr.slice(body, end))
   if (frame === undefined) return { stderr, frame: undefined }
   return { stderr: stderr.slice(0, start), frame }
 }

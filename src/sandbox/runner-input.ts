@@ -2,17 +2,20 @@ import type { LimitsConfig } from '../config/schema.js'
 import type { GuardSettings } from '../policy/runtime-guard.js'
 
 /**
- * What the runner in the image reads from stdin: one JSON object, the code, the caps on
+ * What the runner in the image reads from stdin: one JSON object, the code, the
+ * execution's secret (see runner-markers.ts), the caps on
  * what it reports back besides the code's own output, and the runtime guard's settings
  * (left out when `allow_dangerous_operations` turns the guard off; see guardSettings).
  */
 export function runnerInput(
   code: string,
   limits: LimitsConfig,
+  secret: string,
   guard: GuardSettings | null = null,
 ): string {
   return JSON.stringify({
     code,
+    secret,
     artifacts: { maxFigures: limits.artifacts, maxBytes: limits.artifact_bytes },
     ...(guard === null ? {} : { guard }),
   })

@@ -9,14 +9,14 @@ import { AbortedError, ShutDownError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { allowedImports, isImportAllowed } from '../policy/allowed-imports.js'
 import { checkPolicy } from '../policy/index.js'
-import { prepareInstanceDir } from '../workspace/workspace.js'
 import { reapWorkspaces } from '../workspace/workspace-reaper.js'
-import { createWarmEntry, engineErrorResult, executeInContainer } from './container-execution.js'
+import { engineErrorResult, executeInContainer } from './container-execution.js'
 import type { ExecuteRequest } from './execute-request.js'
 import { type ValidatedRequest, validateRequest } from './execute-request.js'
 import { ExecutionQueue } from './execution-queue.js'
 import type { ExecutionResult } from './execution-result.js'
-import { fileAccessEffective } from './file-access.js'
+import { createWarmEntry, removeAll } from './execution-lease.js'
+import { type HostFiles, resolveHostFiles } from './host-files.js'
 import { refusedResult } from './refused-result.js'
 import { chooseRuntime } from './runtime-choice.js'
 import { WarmPool } from './warm-pool.js'
@@ -28,6 +28,12 @@ export interface SandboxOptions {
   readonly engine?: ContainerEngine
   /** @default silent */
   readonly logger?: Logger
+  /**
+   * How workspaces are made when file operations are on: `tmpfs`, a size-limited tmpfs
+   * mount each (needs root; falls back to a directory without it), or `directory`, a plain
+   * directory each, as an orchestrator without root gets. @default 'tmpfs'
+   */
+  readonly workspaces?: 'tmpfs' | 'directory'
 }
 
 export interface CloseOptions {
@@ -47,14 +53,24 @@ export class Sandbox {
   readonly #queue: ExecutionQueue
   readonly #owner = currentOwner()
   readonly #shutdown = new AbortController()
+  readonly #hostFiles: HostFiles | undefined
+  readonly #sweepTimer: NodeJS.Timeout
   #closed = false
   #runtimeChoice: Promise<string> | undefined
   #pool: WarmPool | undefined
 
-  private constructor(config: SandboxConfig, engine: ContainerEngine, logger: Logger) {
+  private constructor(
+    config: SandboxConfig,
+    engine: ContainerEngine,
+    logger: Logger,
+    hostFiles: HostFiles | undefined,
+  ) {
     this.config = config
     this.#engine = engine
     this.#logger = logger
+    this.#hostFiles = hostFiles
+    // Any live process of the instance removes what dead ones left, not only at start-up.
+    this.#sweepTimer = setInterval(() => void this.#reapOrphans(), SWEEP_INTERVAL_MS).unref()
     this.#queue = new ExecutionQueue({
       concurrency: config.orchestrator.concurrency,
       queueLimit: config.orchestrator.queue_limit,
@@ -65,12 +81,13 @@ export class Sandbox {
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
     const config = configSchema.parse(options.config ?? {})
     const logger = options.logger ?? silentLogger
-    if (fileAccessEffective(config.code_execution))
-      await prepareInstanceDir(
-        config.code_execution.workspace_root,
-        config.orchestrator.instance_id,
-      )
-    const sandbox = new Sandbox(config, options.engine ?? new DockerEngine({ logger }), logger)
+    const hostFiles = await resolveHostFiles(
+      config.code_execution,
+      config.orchestrator.instance_id,
+      options.workspaces !== 'directory',
+    )
+    const engine = options.engine ?? new DockerEngine({ logger })
+    const sandbox = new Sandbox(config, engine, logger, hostFiles)
     await sandbox.#reapOrphans()
     sandbox.#startPool()
     return sandbox
@@ -122,6 +139,7 @@ export class Sandbox {
     if (grace > 0)
       await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, grace).unref())])
     this.#shutdown.abort()
+    clearInterval(this.#sweepTimer)
     await idle
     await this.#pool?.close()
   }
@@ -142,10 +160,12 @@ export class Sandbox {
             logger: this.#logger,
             owner: this.#owner,
             runtime: await this.#runtime(),
+            hostFiles: this.#hostFiles,
             id: randomUUID(),
           },
           options.preload ? preload : [],
         ),
+      remove: (entry) => removeAll(this.#logger, entry.container, entry.workspace),
     })
   }
 
@@ -167,6 +187,7 @@ export class Sandbox {
       logger: this.#logger,
       owner: this.#owner,
       runtime,
+      hostFiles: this.#hostFiles,
       id,
       request,
       signal,
@@ -212,8 +233,13 @@ export class Sandbox {
       // An engine that is down now is reported per execution, with the fix named.
       this.#logger.debug('could not reap orphaned containers', { error: String(error) })
     }
-    const root = this.config.code_execution.workspace_root
-    const workspaces = await reapWorkspaces({ root, instanceId, isAlive: processIsAlive }).catch(
+    if (this.#hostFiles === undefined) return
+    const workspaces = await reapWorkspaces({
+      root: this.#hostFiles.workspaceRoot,
+      instanceId,
+      isAlive: processIsAlive,
+      engine: this.#engine,
+    }).catch(
       (error: unknown) => {
         this.#logger.warn('could not reap orphaned workspaces', { error: String(error) })
         return []
@@ -223,6 +249,9 @@ export class Sandbox {
       this.#logger.warn('removed orphaned workspaces', { count: workspaces.length })
   }
 }
+
+/** How often a live process removes what dead processes of its instance left. */
+const SWEEP_INTERVAL_MS = 30_000
 
 /** Preloading is only for modules the code may import anyway: a warm runner gives no more. */
 function preloadable(modules: readonly string[], settings: CodeExecutionConfig): string[] {

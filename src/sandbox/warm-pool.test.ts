@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ContainerOutcome, StartedContainer } from '../engine/container-engine.js'
+import { ContainerGone, StoppedContainer } from '../engine/container-proofs.js'
 import { silentLogger } from '../logger.js'
 import { type WarmEntry, WarmPool } from './warm-pool.js'
 
@@ -12,9 +13,14 @@ class FakeContainer implements StartedContainer {
   execute(): Promise<ContainerOutcome> {
     throw new Error('not used')
   }
-  async discard(): Promise<void> {
+  async stop(): Promise<StoppedContainer> {
+    this.alive = false
+    return new StoppedContainer(this.id)
+  }
+  async discard(): Promise<ContainerGone> {
     this.alive = false
     this.discarded = true
+    return new ContainerGone(this.id)
   }
 }
 
@@ -31,6 +37,9 @@ describe('WarmPool', () => {
       size: 2,
       idleMs: 60_000,
       logger: silentLogger,
+      remove: async (removed) => {
+        await removed.container.discard()
+      },
       create: async () => made[made.push(entry()) - 1] as WarmEntry,
     })
     await settle()
@@ -58,6 +67,9 @@ describe('WarmPool', () => {
       pressureMs: 1_000,
       logger: silentLogger,
       now: () => now,
+      remove: async (removed) => {
+        await removed.container.discard()
+      },
       create: async ({ preload }) => {
         asked.push(preload)
         return entry(undefined, now, preload)
@@ -84,6 +96,9 @@ describe('WarmPool', () => {
       size: 2,
       idleMs: 60_000,
       logger: silentLogger,
+      remove: async (removed) => {
+        await removed.container.discard()
+      },
       create: async () => entry(),
     })
     await settle()
@@ -104,6 +119,9 @@ describe('WarmPool', () => {
       idleMs: 20,
       now: () => now,
       logger: silentLogger,
+      remove: async (removed) => {
+        await removed.container.discard()
+      },
       create: async () => entry(new FakeContainer(), now),
     })
     await settle()
@@ -120,6 +138,9 @@ describe('WarmPool', () => {
       size: 1,
       idleMs: 60_000,
       logger: silentLogger,
+      remove: async (removed) => {
+        await removed.container.discard()
+      },
       create: async () => {
         attempts++
         throw new Error('engine down')
@@ -143,6 +164,9 @@ describe('WarmPool', () => {
       size: 2,
       idleMs: 60_000,
       logger: silentLogger,
+      remove: async (removed) => {
+        await removed.container.discard()
+      },
       create: async () => {
         const container = new FakeContainer()
         containers.push(container)

@@ -18,6 +18,8 @@ export interface WarmPoolOptions {
   readonly idleMs: number
   /** `preload: false` asks for a container whose runner waits without importing anything. */
   readonly create: (options: { preload: boolean }) => Promise<WarmEntry>
+  /** Removes a used, idle or dead entry: its container, then its workspace. */
+  readonly remove: (entry: WarmEntry) => Promise<void>
   /**
    * After a `take()` finds nothing ready, refills for this long start without preloading:
    * executions are outrunning the pool, so a container would not wait long enough for its
@@ -66,10 +68,15 @@ export class WarmPool {
     return this.#ready.length
   }
 
-  /** A ready, living entry, or undefined (then run cold). The caller must `release` it. */
+  /** A ready, living, fresh entry, or undefined (then run cold). The caller must `release` it. */
   take(): WarmEntry | undefined {
+    const now = this.#now()
     let entry = this.#ready.shift()
-    while (entry !== undefined && !entry.container.alive) {
+    // A stale entry is close to its in-container idle deadline: never hand it out.
+    while (
+      entry !== undefined &&
+      (!entry.container.alive || now - entry.createdAt > this.#options.idleMs)
+    ) {
       this.#dispose(entry)
       entry = this.#ready.shift()
     }
@@ -137,16 +144,12 @@ export class WarmPool {
     this.#refill()
   }
 
+  /** The container first; its workspace only once the engine says the container is gone. */
   #dispose(entry: WarmEntry): void {
-    const disposal = Promise.allSettled([entry.container.discard(), entry.workspace?.dispose()])
-      .then((results) => {
-        for (const result of results) {
-          if (result.status === 'rejected') {
-            this.#options.logger.warn('could not remove a warm container', {
-              error: String(result.reason),
-            })
-          }
-        }
+    const disposal = this.#options
+      .remove(entry)
+      .catch((error: unknown) => {
+        this.#options.logger.warn('could not remove a warm container', { error: String(error) })
       })
       .finally(() => this.#disposing.delete(disposal))
     this.#disposing.add(disposal)

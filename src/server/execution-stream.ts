@@ -1,9 +1,7 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { FastifyReply } from 'fastify'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
-import { END_MARKER, FRAME_MARKER } from '../sandbox/runner-frame.js'
 import type { HttpError } from './http-errors.js'
-import { RunnerMarkerFilter } from './runner-marker-filter.js'
 
 /**
  * Server-Sent Events for one execution: `stdout` and `stderr` events (`{"text": ...}`) as
@@ -14,10 +12,6 @@ import { RunnerMarkerFilter } from './runner-marker-filter.js'
 export class ExecutionStream {
   readonly #reply: FastifyReply
   readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
-  readonly #filters = {
-    stdout: new RunnerMarkerFilter(END_MARKER),
-    stderr: new RunnerMarkerFilter(FRAME_MARKER),
-  }
   #started = false
 
   constructor(reply: FastifyReply) {
@@ -29,14 +23,14 @@ export class ExecutionStream {
   }
 
   output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    const text = this.#filters[stream].push(this.#decoders[stream].write(chunk))
+    // The sandbox has already held back the runner's markers: this is the code's output.
+    const text = this.#decoders[stream].write(chunk)
     if (text !== '') this.#send(stream, { text })
   }
 
   result(result: ExecutionResult): void {
     for (const stream of ['stdout', 'stderr'] as const) {
-      const filter = this.#filters[stream]
-      const text = filter.push(this.#decoders[stream].end()) + filter.flush()
+      const text = this.#decoders[stream].end()
       if (text !== '') this.#send(stream, { text })
     }
     this.#send('result', result)

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -31,17 +30,4 @@ export async function unmount(dir: string): Promise<void> {
   } catch {
     await run('umount', ['-l', dir])
   }
-}
-
-/** Whether `dir` is a mount point, from this process's view of the mount table. */
-export async function isMountPoint(dir: string): Promise<boolean> {
-  const table = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '')
-  // Field 5 is the mount point, with spaces and the like octal-escaped.
-  return table
-    .split('\n')
-    .some(
-      (line) =>
-        line.split(' ')[4] ===
-        dir.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`),
-    )
 }

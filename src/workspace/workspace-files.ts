@@ -1,12 +1,20 @@
 import { createHash } from 'node:crypto'
-import { constants, type Dirent } from 'node:fs'
-import { mkdir, open, readdir, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import type { BigIntStats } from 'node:fs'
+import { InvalidArgumentError } from '../errors.js'
+import type { DirectoryEntry, DirectoryHandle, Owner, RegularFile } from './directory-handle.js'
+import { unsafeNameReason } from './file-name.js'
 
 /** A file the caller sends into the workspace. */
 export interface InputFile {
   readonly name: string
   readonly content: Uint8Array
+}
+
+/** What is kept of an input file to tell afterwards whether the code changed it. */
+export interface InputFingerprint {
+  readonly size: number
+  /** From {@link digest}. */
+  readonly digest: string
 }
 
 /** A workspace file that the code created or changed, as returned in the result. */
@@ -29,125 +37,352 @@ export interface OutputCaps {
 
 export interface CollectedFiles {
   readonly files: OutputFile[]
-  /** Some created or changed files were left out: more than `caps.files`, or past `caps.totalBytes`. */
+  /**
+   * Some created or changed files were left out: more than `caps.files`, past
+   * `caps.totalBytes`, deeper than the walk goes, past the walk's entry limit, or with a
+   * name that is not UTF-8.
+   */
   readonly filesTruncated: boolean
+}
+
+export interface WriteInputOptions {
+  /** Each file's mode, exactly: the umask does not apply. */
+  readonly fileMode: number
+  /** Each created directory's mode, exactly. */
+  readonly dirMode: number
+  /** Given every created file and directory, through its descriptor. Unset, they stay ours. */
+  readonly owner?: Owner | undefined
 }
 
 /** Directory entries looked at before giving up, so a million empty files cannot stall us. */
 const WALK_LIMIT = 20_000
+/** Directory levels below the root that are looked into; deeper files are left out. */
+const DEPTH_LIMIT = 64
+const CHUNK_BYTES = 64 * 1_024
 
 export function digest(content: Uint8Array): string {
   return createHash('sha256').update(content).digest('hex')
 }
 
-/** Writes input files (names already validated) into a fresh workspace that nothing else has touched. */
+/**
+ * Writes input files into a fresh workspace. The names are sorted, which puts each
+ * directory's files together: each directory is made once, and only the chain of
+ * directories down to the current file is open, however many files and levels there are.
+ */
 export async function writeInputFiles(
-  root: string,
+  root: DirectoryHandle,
   files: readonly InputFile[],
-  mode: number,
+  options: WriteInputOptions,
 ): Promise<void> {
-  for (const file of files) {
-    const path = join(root, file.name)
-    await mkdir(dirname(path), { recursive: true, mode: 0o777 })
-    await writeFile(path, file.content, { flag: 'wx', mode })
+  const { fileMode, dirMode, owner } = options
+  const sorted = [...files].sort((a, b) => compare(a.name, b.name))
+  const chain: { readonly name: string; readonly directory: DirectoryHandle }[] = []
+  try {
+    for (const file of sorted) {
+      const reason = unsafeNameReason(file.name)
+      if (reason !== undefined) {
+        throw new InvalidArgumentError(
+          `Invalid input file name ${JSON.stringify(file.name)}: ${reason}`,
+        )
+      }
+      const segments = file.name.split('/')
+      const base = segments.pop() as string
+      let shared = 0
+      while (shared < chain.length && chain[shared]?.name === segments[shared]) shared++
+      while (chain.length > shared) await chain.pop()?.directory.close()
+      for (let i = shared; i < segments.length; i++) {
+        const name = segments[i] as string
+        const directory = await (chain.at(-1)?.directory ?? root).makeDirectory(name, dirMode)
+        chain.push({ name, directory })
+        if (owner !== undefined) await directory.chown(owner.uid, owner.gid)
+      }
+      await (chain.at(-1)?.directory ?? root).createFile(base, file.content, fileMode, owner)
+    }
+  } finally {
+    for (const { directory } of chain.reverse()) await directory.close().catch(() => undefined)
   }
 }
 
 /**
- * Reads back the regular files that are new or changed, after the container has stopped.
- * Never follows a symlink and never opens anything but a regular file (a FIFO would block,
- * a symlink could point at a host path).
+ * Reads back the regular files that are new or changed, in name order. Opens only
+ * directories and regular files, never through a symlink; reads at most the bytes it
+ * returns, except that a file the size of an input is hashed whole to see if it changed.
+ * Throws `signal.reason` when the signal aborts between two files.
  */
 export async function collectOutputFiles(
-  root: string,
-  inputs: ReadonlyMap<string, string>,
+  root: DirectoryHandle,
+  inputs: ReadonlyMap<string, InputFingerprint>,
   caps: OutputCaps,
+  signal?: AbortSignal,
 ): Promise<CollectedFiles> {
-  const names = (await listRegularFiles(root)).sort()
+  signal?.throwIfAborted()
   const files: OutputFile[] = []
+  const walk = { truncated: false }
   let total = 0
-  let filesTruncated = false
-  for (const name of names) {
-    const read = await readRegularFile(
-      join(root, name),
-      Math.min(caps.fileBytes, caps.totalBytes - total),
-    )
+  for await (const found of walkFiles(root, walk)) {
+    signal?.throwIfAborted()
+    // Once the count is reached, a changed file is only counted, so its content is not read.
+    const room = files.length < caps.files ? caps.totalBytes - total : 0
+    const read = await readIfChanged(
+      found,
+      inputs.get(found.name),
+      Math.max(0, Math.min(caps.fileBytes, room)),
+    ).catch(() => undefined)
     if (read === undefined) continue
-    if (inputs.get(name) === read.digest) continue
-    if (
-      files.length >= caps.files ||
-      (read.content.length === 0 && read.size > 0 && total >= caps.totalBytes)
-    ) {
-      filesTruncated = true
+    if (files.length >= caps.files) {
+      walk.truncated = true
+      break
+    }
+    if (read.content.length === 0 && read.size > 0 && total >= caps.totalBytes) {
+      walk.truncated = true
       continue
     }
     total += read.content.length
     files.push({
-      name,
+      name: found.name,
       size: read.size,
       contentBase64: read.content.toString('base64'),
       truncated: read.content.length < read.size,
     })
   }
-  return { files, filesTruncated }
+  return { files, filesTruncated: walk.truncated }
 }
 
-async function listRegularFiles(root: string): Promise<string[]> {
-  const found: string[] = []
-  const pending = ['']
-  let seen = 0
-  while (pending.length > 0 && seen < WALK_LIMIT) {
-    const relative = pending.pop() as string
-    let entries: Dirent[]
-    try {
-      entries = await readdir(join(root, relative), { withFileTypes: true })
-    } catch {
-      continue
+interface FoundFile {
+  /** Relative to the root, with `/` separators. */
+  readonly name: string
+  readonly directory: DirectoryHandle
+  readonly entry: Buffer
+}
+
+interface Listed {
+  readonly entry: DirectoryEntry
+  readonly text: string
+  /** Sorting directories by `name/` makes the depth-first walk yield full names in sorted order. */
+  readonly key: string
+}
+
+interface Frame {
+  readonly directory: DirectoryHandle
+  /** `a/b/` inside the directory a/b; empty at the root. */
+  readonly prefix: string
+  /** Entries still to visit, last first. */
+  readonly pending: Listed[]
+}
+
+/**
+ * Depth-first, without recursion, entries sorted so full names come out as `.sort()` would
+ * order them. At most one open handle per level, and at most {@link DEPTH_LIMIT} levels.
+ */
+async function* walkFiles(
+  root: DirectoryHandle,
+  walk: { truncated: boolean },
+): AsyncGenerator<FoundFile> {
+  let budget = WALK_LIMIT
+  const list = async (directory: DirectoryHandle, into: Listed[]): Promise<void> => {
+    for await (const entry of directory.entries()) {
+      if (budget === 0) {
+        walk.truncated = true
+        break
+      }
+      budget--
+      if (entry.kind !== 'file' && entry.kind !== 'directory') continue
+      const text = entry.name.toString()
+      if (!Buffer.from(text).equals(entry.name)) {
+        walk.truncated = true
+        continue
+      }
+      into.push({ entry, text, key: entry.kind === 'directory' ? `${text}/` : text })
     }
-    for (const entry of entries) {
-      seen++
-      const name = relative === '' ? entry.name : `${relative}/${entry.name}`
-      if (entry.isDirectory()) pending.push(name)
-      else if (entry.isFile()) found.push(name)
+    into.sort((a, b) => compare(b.key, a.key))
+  }
+  const stack: Frame[] = [{ directory: root, prefix: '', pending: [] }]
+  try {
+    await list(root, (stack[0] as Frame).pending)
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as Frame
+      const next = frame.pending.pop()
+      if (next === undefined) {
+        stack.pop()
+        if (frame.directory !== root) await frame.directory.close()
+      } else if (next.entry.kind === 'file') {
+        yield { name: frame.prefix + next.text, directory: frame.directory, entry: next.entry.name }
+      } else if (stack.length > DEPTH_LIMIT) {
+        walk.truncated = true
+      } else {
+        const child = await frame.directory.openDirectory(next.entry.name).catch(() => undefined)
+        if (child === undefined) continue
+        const pending: Listed[] = []
+        stack.push({ directory: child, prefix: `${frame.prefix}${next.text}/`, pending })
+        await list(child, pending).catch(() => undefined)
+      }
+    }
+  } finally {
+    for (const { directory } of stack) {
+      if (directory !== root) await directory.close().catch(() => undefined)
     }
   }
-  return found
 }
 
 interface ReadFile {
   readonly size: number
   readonly content: Buffer
-  /** Of the whole file, to tell unchanged inputs apart. */
-  readonly digest: string
 }
 
-async function readRegularFile(path: string, limit: number): Promise<ReadFile | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>
+/** Undefined when the entry is not a regular file, or is an input with its size and digest. */
+async function readIfChanged(
+  found: FoundFile,
+  input: InputFingerprint | undefined,
+  limit: number,
+): Promise<ReadFile | undefined> {
+  const file = await found.directory.openRegularFile(found.entry)
+  if (file === undefined) return undefined
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-  } catch {
-    return undefined
+    if (input === undefined || input.size !== file.size) {
+      return { size: file.size, content: await readPrefix(file, Math.min(limit, file.size)) }
+    }
+    const whole = await hashWhole(file, input.size, limit)
+    return whole.digest === input.digest ? undefined : { size: file.size, content: whole.kept }
+  } finally {
+    await file.close()
   }
+}
+
+async function readPrefix(file: RegularFile, length: number): Promise<Buffer> {
+  const content = Buffer.alloc(length)
+  let filled = 0
+  while (filled < length) {
+    const bytesRead = await file.read(content.subarray(filled), filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return content.subarray(0, filled)
+}
+
+/**
+ * Hashes the file, reading at most one chunk past `size` (a file that grew is changed, and
+ * is not read on), and keeps its first `keep` bytes in case it turns out changed.
+ */
+async function hashWhole(
+  file: RegularFile,
+  size: number,
+  keep: number,
+): Promise<{ digest: string; kept: Buffer }> {
+  const hash = createHash('sha256')
+  const kept = Buffer.alloc(Math.min(keep, size))
+  const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, size + 1))
+  let position = 0
+  while (position <= size) {
+    const bytesRead = await file.read(chunk, position)
+    if (bytesRead === 0) break
+    const piece = chunk.subarray(0, bytesRead)
+    hash.update(piece)
+    if (position < kept.length) piece.copy(kept, position, 0, kept.length - position)
+    position += bytesRead
+  }
+  return { digest: hash.digest('hex'), kept: kept.subarray(0, Math.min(position, kept.length)) }
+}
+
+/**
+ * Empties `root` (and leaves it). Without recursion and with two open directories at most:
+ * going up is through `..`, checked against the identity recorded on the way down; a
+ * mismatch (something moved the directory) starts again from the root. Every entry is
+ * unlinked first, which removes a symlink and never follows it, so only real directories
+ * are entered, through {@link DirectoryHandle.openDirectory}.
+ */
+export async function removeTree(root: DirectoryHandle): Promise<void> {
+  const rootIdentity = identityOf(await root.stat())
+  /** Identities of the directories above the current one, the root first. */
+  const above: string[] = []
+  let current = root
+  let identity = rootIdentity
   try {
-    const stat = await handle.stat()
-    if (!stat.isFile()) return undefined
-    const hash = createHash('sha256')
-    const kept: Buffer[] = []
-    let keptBytes = 0
-    const chunk = Buffer.alloc(64 * 1_024)
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null)
-      if (bytesRead === 0) break
-      const piece = chunk.subarray(0, bytesRead)
-      hash.update(piece)
-      if (keptBytes < limit) {
-        const take = piece.subarray(0, Math.max(0, limit - keptBytes))
-        kept.push(Buffer.from(take))
-        keptBytes += take.length
+      const child = await emptyOrEnter(current)
+      if (child !== undefined) {
+        above.push(identity)
+        const previous = current
+        current = child
+        if (previous !== root) await previous.close()
+        identity = identityOf(await current.stat())
+        continue
+      }
+      if (current === root) return
+      const expected = above.pop() as string
+      const previous = current
+      current = above.length === 0 ? root : await previous.openParent()
+      await previous.close()
+      identity = expected
+      if (current !== root && identityOf(await current.stat()) !== expected) {
+        await current.close()
+        current = root
+        identity = rootIdentity
+        above.length = 0
       }
     }
-    return { size: stat.size, content: Buffer.concat(kept, keptBytes), digest: hash.digest('hex') }
   } finally {
-    await handle.close()
+    if (current !== root) await current.close().catch(() => undefined)
   }
+}
+
+/**
+ * Removes what the directory holds, until a listing comes back empty (undefined) or a
+ * subdirectory that is not empty turns up: that one is returned, open, to be emptied first.
+ */
+async function emptyOrEnter(directory: DirectoryHandle): Promise<DirectoryHandle | undefined> {
+  for (;;) {
+    let listed = false
+    for await (const entry of directory.entries()) {
+      listed = true
+      const child = await removeEntry(directory, entry.name)
+      if (child !== undefined) return child
+    }
+    if (!listed) return undefined
+  }
+}
+
+async function removeEntry(
+  directory: DirectoryHandle,
+  name: Buffer,
+): Promise<DirectoryHandle | undefined> {
+  let unlinkError: unknown
+  try {
+    await directory.remove(name)
+    return undefined
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return undefined
+    if (codeOf(error) !== 'EISDIR' && codeOf(error) !== 'EPERM') throw error
+    unlinkError = error
+  }
+  try {
+    await directory.removeDirectory(name)
+    return undefined
+  } catch (error) {
+    const code = codeOf(error)
+    if (code === 'ENOENT') return undefined
+    // Not a directory after all: a real refusal (EPERM), or it changed (the next listing sees it).
+    if (code === 'ENOTDIR' && codeOf(unlinkError) === 'EPERM') throw unlinkError
+    if (code === 'ENOTDIR') return undefined
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error
+  }
+  try {
+    return await directory.openDirectory(name)
+  } catch (error) {
+    if (['ENOENT', 'ENOTDIR', 'ELOOP'].includes(codeOf(error) ?? '')) return undefined
+    throw error
+  }
+}
+
+function identityOf(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}`
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code
+}
+
+/** By UTF-16 code units, as `.sort()` orders strings. */
+function compare(a: string, b: string): number {
+  if (a === b) return 0
+  return a < b ? -1 : 1
 }

@@ -1,28 +1,41 @@
 import { readdir } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import type { ContainerEngine } from '../engine/container-engine.js'
 import { instanceDir, removeWorkspaceDir } from './workspace.js'
 
 export interface WorkspaceReapOptions {
-  readonly root?: string | undefined
+  /** The resolved workspace root. */
+  readonly root: string
   readonly instanceId: string
   /** Also remove workspaces whose owner process is alive. @default false */
   readonly includeLive?: boolean
   readonly isAlive: (pid: number) => boolean
+  /** Asked, for each workspace, whether its container is gone: none is removed while one exists. */
+  readonly engine: Pick<ContainerEngine, 'containerGone'>
 }
 
-/** Removes workspaces of this instance whose owner process on this host is gone. Returns their paths. */
+/** `host_pid-executionId`: the host may hold `_` and `-`, the execution id holds no `_`. */
+const WORKSPACE_NAME = /^(.*)_(\d+)-([^_]+)$/
+
+/**
+ * Removes workspaces of this instance whose owner process on this host is gone and whose
+ * container the engine no longer has. Returns their paths.
+ */
 export async function reapWorkspaces(options: WorkspaceReapOptions): Promise<string[]> {
   const parent = instanceDir(options.root, options.instanceId)
   const names = await readdir(parent).catch(() => [] as string[])
-  const here = `${hostname()}_`
-  const doomed = names.filter((name) => {
-    if (options.includeLive === true) return true
-    if (!name.startsWith(here)) return false
-    const pid = Number(name.slice(here.length).split('-')[0])
-    return !Number.isInteger(pid) || !options.isAlive(pid)
-  })
-  const paths = doomed.map((name) => join(parent, name))
-  for (const path of paths) await removeWorkspaceDir(path)
-  return paths
+  const removed: string[] = []
+  for (const name of names) {
+    const match = WORKSPACE_NAME.exec(name)
+    if (match === null) continue
+    const [, host, pid, executionId] = match as unknown as [string, string, string, string]
+    const orphan = host === hostname() && !options.isAlive(Number(pid))
+    if (!orphan && options.includeLive !== true) continue
+    if ((await options.engine.containerGone(executionId)) === undefined) continue
+    const path = join(parent, name)
+    await removeWorkspaceDir(path)
+    removed.push(path)
+  }
+  return removed
 }

@@ -1,5 +1,6 @@
 import { DockerEngine } from '../../engine/docker-engine.js'
 import { processIsAlive, reap } from '../../engine/reaper.js'
+import { resolveHostFiles } from '../../sandbox/host-files.js'
 import { reapWorkspaces } from '../../workspace/workspace-reaper.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
@@ -16,13 +17,19 @@ export async function reapCommand(command: ParsedCommand): Promise<number> {
   )
   const instanceId = config.orchestrator.instance_id
   const includeLive = command.values.all === true
-  const removed = await reap(new DockerEngine({ logger }), { instanceId, includeLive })
-  const workspaces = await reapWorkspaces({
-    root: config.code_execution.workspace_root,
-    instanceId,
-    includeLive,
-    isAlive: processIsAlive,
-  })
+  const engine = new DockerEngine({ logger })
+  const removed = await reap(engine, { instanceId, includeLive })
+  const hostFiles = await resolveHostFiles(config.code_execution, instanceId)
+  const workspaces =
+    hostFiles === undefined
+      ? []
+      : await reapWorkspaces({
+          root: hostFiles.workspaceRoot,
+          instanceId,
+          includeLive,
+          isAlive: processIsAlive,
+          engine,
+        })
   process.stdout.write(
     `Removed ${removed.length} container(s) and ${workspaces.length} workspace(s) of instance \`${instanceId}\`.\n`,
   )

@@ -1,20 +1,30 @@
 import { InvalidArgumentError } from '../../errors.js'
 import type { ExecutionResult } from '../../sandbox/execution-result.js'
 import { Sandbox } from '../../sandbox/sandbox.js'
+import type { OutputFile } from '../../workspace/workspace-files.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT, exitCodeFor } from '../exit-codes.js'
 import { formatViolation, statusLine } from '../format-result.js'
 import { readInputFiles } from '../input-files.js'
 import type { ParsedCommand } from '../parse-command.js'
 import { readSource } from '../read-source.js'
-import { summarizeRichResult, writeArtifacts } from '../write-artifacts.js'
-import { writeOutputFiles } from '../write-output-files.js'
+import { summarizeRichResult } from '../write-artifacts.js'
+import { checkOutputDir, type OutputFileOptions, writeOutputFiles } from '../write-output-files.js'
 
-/** `run [--json] [--timeout S] [--file NAME=PATH]... [--out DIR] FILE|-`: one script, one fresh container. */
+/**
+ * `run [--json] [--timeout S] [--file NAME=PATH]... [--out DIR [--into-existing]
+ * [--allow-dot-files]] FILE|-`: one script, one fresh container.
+ */
 export async function runCommand(command: ParsedCommand): Promise<number> {
   const code = await readSource(command.positionals[0])
   const timeoutSeconds = parseTimeout(command.values.timeout)
   const files = await readInputFiles(command.values.file ?? [])
+  const out = command.values.out
+  const outOptions: OutputFileOptions = {
+    intoExisting: command.values['into-existing'] === true,
+    allowDotFiles: command.values['allow-dot-files'] === true,
+  }
+  if (out !== undefined) await checkOutputDir(out, outOptions)
   const { config, logger } = await loadContext(
     command.values.config,
     command.values.verbose === true,
@@ -35,13 +45,13 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
       ...(files.length === 0 ? {} : { files }),
       signal: controller.signal,
     })
-    const out = command.values.out
+    // One call for everything, so names are checked together and a refusal writes nothing.
     const written =
       out === undefined
         ? []
-        : [...(await writeOutputFiles(out, result.files)), ...(await writeArtifacts(out, result))]
+        : await writeOutputFiles(out, [...result.files, ...artifactFiles(result)], outOptions)
     if (command.values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`)
-    else printHuman(result, written, command.values.out)
+    else printHuman(result, written, out)
     return exitCodeFor(result.status)
   } catch (error) {
     if (controller.signal.aborted) {
@@ -79,6 +89,28 @@ function printHuman(
     )
   }
   process.stderr.write(`${statusLine(result)}\n`)
+}
+
+/**
+ * Charts as `charts/figure-N.png`, and `result.html` and `result.md` when the value was a
+ * DataFrame or Series: the same names `writeArtifacts` gives them, as returned files.
+ */
+function artifactFiles(result: ExecutionResult): OutputFile[] {
+  const entries = result.artifacts.map((chart) => ({
+    name: `charts/${chart.name}`,
+    content: Buffer.from(chart.base64, 'base64'),
+  }))
+  const table = result.result?.table
+  if (table !== undefined) {
+    entries.push({ name: 'result.html', content: Buffer.from(table.html) })
+    entries.push({ name: 'result.md', content: Buffer.from(`${table.markdown}\n`) })
+  }
+  return entries.map((entry) => ({
+    name: entry.name,
+    size: entry.content.length,
+    contentBase64: entry.content.toString('base64'),
+    truncated: false,
+  }))
 }
 
 function parseTimeout(value: string | undefined): number | undefined {

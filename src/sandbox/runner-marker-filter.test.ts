@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { END_MARKER, FRAME_MARKER } from '../sandbox/runner-frame.js'
+import { newRunnerMarkers } from './runner-markers.js'
 import { RunnerMarkerFilter } from './runner-marker-filter.js'
+
+const markers = newRunnerMarkers('0123456789abcdef0123456789abcdef')
+const END_MARKER = markers.end
+const FRAME_MARKER = markers.frame
 
 const FRAME = `${FRAME_MARKER}{"exitCode":0,"error":null}\n`
 
@@ -20,7 +24,8 @@ describe('RunnerMarkerFilter', () => {
   })
 
   it('holds back a record marker split across chunks and drops it once complete', () => {
-    expect(run(['b\n\n\x1etinyagent-', 'result {"exitCode":0}\n'])).toStrictEqual(['b\n', '', ''])
+    const [head, tail] = [FRAME_MARKER.slice(0, 12), FRAME_MARKER.slice(12)]
+    expect(run([`b\n${head}`, `${tail}{"exitCode":0}\n`])).toStrictEqual(['b\n', '', ''])
   })
 
   it('releases held text at the end when no frame followed (the process was killed)', () => {
@@ -34,6 +39,14 @@ describe('RunnerMarkerFilter', () => {
   it('drops the stdout end marker, keeping the newline before it (the program printed it)', () => {
     expect(run(['c\n', END_MARKER], END_MARKER)).toStrictEqual(['c\n', '', ''])
     expect(run([`c\n${END_MARKER}`], END_MARKER)).toStrictEqual(['c\n', ''])
-    expect(run(['c\n\x1etinyagent-', 'end\n'], END_MARKER)).toStrictEqual(['c\n', '', ''])
+    const [head, tail] = [END_MARKER.slice(0, 10), END_MARKER.slice(10)]
+    expect(run([`c\n${head}`, tail], END_MARKER)).toStrictEqual(['c\n', '', ''])
+  })
+
+  it('passes marker-shaped text without the secret through as output', () => {
+    const forged = '\x1etinyagent-end \n'
+    expect(run(['c\n', forged, 'd\n', END_MARKER], END_MARKER).join('')).toBe(`c\n${forged}d\n`)
+    const fake = `\n\x1etinyagent-result ${'f'.repeat(32)} {"exitCode":0}\n`
+    expect(run([fake, 'more\n', FRAME]).join('')).toBe(`${fake}more\n`)
   })
 })
