@@ -1,12 +1,13 @@
 import type { ExecutionResult } from '../sandbox/execution-result.js'
-import { writeOutputFiles } from './write-output-files.js'
+import type { OutputFile } from '../workspace/workspace-files.js'
 
 /**
- * Charts and the trailing table, as files for `--out DIR`: `charts/figure-N.png`, and
- * `result.html` and `result.md` when the value was a DataFrame or Series. They go through
- * the same checked writer as workspace files (names from the container are untrusted).
+ * Charts and the trailing table, as returned files for `--out DIR`: `charts/figure-N.png`,
+ * and `result.html` and `result.md` when the value was a DataFrame or Series. They go
+ * through the same checked writer as workspace files (names from the container are
+ * untrusted), in the same call, so every name is checked before anything is written.
  */
-export function writeArtifacts(dir: string, result: ExecutionResult): Promise<string[]> {
+export function artifactFiles(result: ExecutionResult): OutputFile[] {
   const entries = result.artifacts.map((chart) => ({
     name: `charts/${chart.name}`,
     content: Buffer.from(chart.base64, 'base64'),
@@ -16,15 +17,12 @@ export function writeArtifacts(dir: string, result: ExecutionResult): Promise<st
     entries.push({ name: 'result.html', content: Buffer.from(table.html) })
     entries.push({ name: 'result.md', content: Buffer.from(`${table.markdown}\n`) })
   }
-  return writeOutputFiles(
-    dir,
-    entries.map((entry) => ({
-      name: entry.name,
-      size: entry.content.length,
-      contentBase64: entry.content.toString('base64'),
-      truncated: false,
-    })),
-  )
+  return entries.map((entry) => ({
+    name: entry.name,
+    size: entry.content.length,
+    contentBase64: entry.content.toString('base64'),
+    truncated: false,
+  }))
 }
 
 /** A short, readable summary of the value and charts for the terminal. */

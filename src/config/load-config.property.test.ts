@@ -1,6 +1,6 @@
 import { mkdtemp, rmdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
@@ -86,6 +86,14 @@ afterAll(async () => {
   if (mountDir !== '') await rmdir(mountDir)
 })
 
+/** Whether a workspace root neither holds `mountDir` nor lies inside it, judged lexically. */
+const apartFromMountDir = (root: string): boolean => {
+  const normal = posix.normalize(root).replace(/(.)\/$/, '$1')
+  const within = (child: string, parent: string) =>
+    child === parent || child.startsWith(parent === '/' ? '/' : `${parent}/`)
+  return !within(mountDir, normal) && !within(normal, mountDir)
+}
+
 const mountAt = (target: string, readOnly?: boolean) => ({
   source: mountDir,
   target,
@@ -94,6 +102,10 @@ const mountAt = (target: string, readOnly?: boolean) => ({
 
 /** Any value the schema accepts at `path`; keys with defaults come and go. */
 function validValue(schema: JsonSchema, path: Path): fc.Arbitrary<unknown> {
+  if (pathString(path) === 'code_execution.workspace_root') {
+    // A root over the mount source, or inside it, is refused (mount-safety.ts): keep apart.
+    return fc.stringMatching(new RegExp(schema.pattern ?? '^/')).filter(apartFromMountDir)
+  }
   if (pathString(path) === 'code_execution.mounts') {
     return fc
       .option(fc.boolean(), { nil: undefined })

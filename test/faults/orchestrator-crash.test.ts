@@ -2,13 +2,18 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEADLINE_EXIT_CODE } from '../../src/engine/init-protocol.js'
+import { LABEL_INSTANCE } from '../../src/engine/labels.js'
 import { Sandbox } from '../../src/sandbox/sandbox.js'
 import { instanceDir } from '../../src/workspace/workspace.js'
 import { assertCliBuilt, CLI_MAIN, runCli, testInstanceId } from '../support/cli.js'
 import { waitForContainers } from '../support/http-server-fixture.js'
 import { containersOf } from '../support/managed-containers.js'
-import { testConfig } from '../support/test-config.js'
+import { TEST_RUNTIME, testConfig } from '../support/test-config.js'
+
+const docker = new Docker()
 
 const BUSY = { code: 'import time\nprint("busy", flush=True)\ntime.sleep(60)' }
 
@@ -28,15 +33,21 @@ afterAll(async () => {
  * executions and a warm container, each with a workspace), then kills it with SIGKILL.
  * Returns the instance id it left its containers and workspaces under.
  */
-async function crashAnOrchestrator(): Promise<string> {
+async function crashAnOrchestrator(
+  extra: { timeout_seconds?: number; idle_seconds?: number; runtime?: string } = {},
+): Promise<string> {
   const instanceId = testInstanceId()
   const config = join(root, `${instanceId}.yml`)
+  const timeout =
+    extra.timeout_seconds === undefined ? '' : `timeout_seconds: ${extra.timeout_seconds}, `
+  const runtime = extra.runtime === undefined ? '' : `runtime: ${extra.runtime}, `
+  const idle = extra.idle_seconds === undefined ? '' : `, idle_seconds: ${extra.idle_seconds}`
   await writeFile(
     config,
     [
       `orchestrator: { instance_id: ${instanceId} }`,
-      `code_execution: { workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
-      'pool: { size: 1 }',
+      `code_execution: { ${timeout}${runtime}workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
+      `pool: { size: 1${idle} }`,
       'server: { port: 0 }',
       '',
     ].join('\n'),
@@ -120,4 +131,33 @@ describe('an orchestrator killed with SIGKILL under load', () => {
       }
     },
   )
+})
+
+describe('containers of an orchestrator killed with SIGKILL', () => {
+  it('end within their deadlines with nothing on the host to stop them', async () => {
+    // Three executions that would sleep 60 s under a 2 s timeout, and a warm container
+    // idle for at most 2 s: the image's init ends each at its own deadline (the execution
+    // timeout plus 2 s, pool.idle_seconds plus 15 s). No process of the instance is alive.
+    const crashed = await crashAnOrchestrator({
+      timeout_seconds: 2,
+      idle_seconds: 2,
+      runtime: TEST_RUNTIME,
+    })
+    const killedAt = Date.now()
+    const running = async (): Promise<number> =>
+      (await docker.listContainers({ filters: { label: [`${LABEL_INSTANCE}=${crashed}`] } })).length
+    expect(await running()).toBeGreaterThan(0)
+    while ((await running()) > 0 && Date.now() - killedAt < 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    const lifetimeMs = Date.now() - killedAt
+    console.info(`orphaned containers all ended ${lifetimeMs} ms after SIGKILL (${TEST_RUNTIME})`)
+    expect(await running()).toBe(0)
+    const states = await Promise.all(
+      (await containersOf(crashed)).map((id) => docker.getContainer(id).inspect()),
+    )
+    expect(states.map((s) => s.State.ExitCode)).toEqual(states.map(() => DEADLINE_EXIT_CODE))
+    await runCli(['reap', '--config', join(root, `${crashed}.yml`)])
+    expect(await containersOf(crashed)).toEqual([])
+    expect(await readdir(instanceDir(root, crashed))).toEqual([])
+  }, 90_000)
 })

@@ -8,7 +8,7 @@ import { formatViolation, statusLine } from '../format-result.js'
 import { readInputFiles } from '../input-files.js'
 import type { ParsedCommand } from '../parse-command.js'
 import { readSource } from '../read-source.js'
-import { summarizeRichResult } from '../write-artifacts.js'
+import { artifactFiles, summarizeRichResult } from '../write-artifacts.js'
 import { checkOutputDir, type OutputFileOptions, writeOutputFiles } from '../write-output-files.js'
 
 /**
@@ -89,28 +89,6 @@ function printHuman(
     )
   }
   process.stderr.write(`${statusLine(result)}\n`)
-}
-
-/**
- * Charts as `charts/figure-N.png`, and `result.html` and `result.md` when the value was a
- * DataFrame or Series: the same names `writeArtifacts` gives them, as returned files.
- */
-function artifactFiles(result: ExecutionResult): OutputFile[] {
-  const entries = result.artifacts.map((chart) => ({
-    name: `charts/${chart.name}`,
-    content: Buffer.from(chart.base64, 'base64'),
-  }))
-  const table = result.result?.table
-  if (table !== undefined) {
-    entries.push({ name: 'result.html', content: Buffer.from(table.html) })
-    entries.push({ name: 'result.md', content: Buffer.from(`${table.markdown}\n`) })
-  }
-  return entries.map((entry) => ({
-    name: entry.name,
-    size: entry.content.length,
-    contentBase64: entry.content.toString('base64'),
-    truncated: false,
-  }))
 }
 
 function parseTimeout(value: string | undefined): number | undefined {
