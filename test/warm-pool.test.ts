@@ -164,14 +164,16 @@ describe('the warm pool recycling its containers', () => {
   })
 })
 
-/** The real engine, refusing to start warm containers while `failing` is set. */
+/** The real engine, refusing to start warm containers (those with a ready marker) while `failing` is set. */
 class FailingStarts extends DockerEngine {
   failing = true
   attempts = 0
 
   override start(...args: Parameters<DockerEngine['start']>): ReturnType<DockerEngine['start']> {
-    this.attempts++
-    if (this.failing) return Promise.reject(new Error('injected: the engine cannot start it'))
+    const warm = args[1] !== undefined
+    if (warm) this.attempts++
+    if (warm && this.failing)
+      return Promise.reject(new Error('injected: the engine cannot start it'))
     return super.start(...args)
   }
 }

@@ -19,10 +19,15 @@
  *                N       otherwise COMMAND's own exit status
  *
  * Why code running as the same uid cannot lift the deadline:
- *   - The kernel drops a signal sent to a pid namespace's init from inside the namespace
- *     unless init takes it; SIGKILL and SIGSTOP are always dropped. Init blocks every signal
- *     and takes only SIGCHLD and the stop signals (SIGTERM, SIGINT, SIGHUP) from a signalfd;
- *     a stop signal ends everything, which is early, never late.
+ *   - Linux drops a signal sent to a pid namespace's init from inside the namespace unless
+ *     init takes it; SIGKILL and SIGSTOP are always dropped. Init blocks every signal and
+ *     takes only SIGCHLD and the stop signals (SIGTERM, SIGINT, SIGHUP) from a signalfd; a
+ *     stop signal ends everything, which is early, never late.
+ *   - gVisor does not protect its init that way (google/gvisor#11836): there, a SIGSTOP from
+ *     inside would freeze the clock. So the child runs in a session of its own (kill(0, ...)
+ *     cannot reach init's process group) under a seccomp filter that refuses SIGKILL and
+ *     SIGSTOP to PID 1 by every route that names a target: the kill family, pidfds, and
+ *     F_SETSIG (the signal an fd owner is sent). Its descendants inherit both.
  *   - Init is not dumpable: same-uid code cannot ptrace it or open /proc/1/mem.
  *   - Init never blocks on anything but poll(): stdin goes to COMMAND through a non-blocking
  *     pipe, so a child that stops reading cannot stall the loop that watches the clock.
@@ -31,15 +36,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -115,7 +125,7 @@ static void kill_all_and_reap(void)
 	for (;;) {
 		if (kill(-1, SIGKILL) == -1 && errno != ESRCH && errno != EPERM)
 			return;
-		pid_t pid = waitpid(-1, NULL, 0);
+		pid_t pid = waitpid(-1, NULL, __WALL);
 		if (pid == -1 && errno != EINTR)
 			return; /* ECHILD: all gone */
 	}
@@ -232,7 +242,7 @@ static void reap(struct init *s)
 {
 	for (;;) {
 		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		pid_t pid = waitpid(-1, &status, WNOHANG | __WALL); /* __WALL: clone()d ones too */
 		if (pid == 0 || (pid == -1 && errno == ECHILD))
 			return;
 		if (pid == -1) {
@@ -263,6 +273,69 @@ static void take_signals(struct init *s)
 	}
 }
 
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "tinyagent-init: set NATIVE_ARCH for this architecture"
+#endif
+
+/* The low 32 bits of a system call argument (pids, signals and fcntl commands are ints). */
+#define ARG(n) (offsetof(struct seccomp_data, args[n]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
+#define LOAD(offset) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (offset))
+#define RETURN(action) BPF_STMT(BPF_RET | BPF_K, (action))
+#define REFUSED (SECCOMP_RET_ERRNO | EPERM)
+
+/*
+ * The rules. Each decides its own system call: system call `nr` is refused when argument `key`
+ * is `value` (if given) and argument `sig` is SIGKILL or SIGSTOP, and allowed otherwise. Other
+ * system calls skip the rule with their number still loaded, so rules chain.
+ */
+#define REFUSE_KILL_STOP(nr, sig)                                    \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5), LOAD(ARG(sig)), \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIGKILL, 1, 0),          \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIGSTOP, 0, 1), RETURN(REFUSED), RETURN(SECCOMP_RET_ALLOW)
+#define REFUSE_KILL_STOP_IF(nr, key, value, sig)                             \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 7), LOAD(ARG(key)),      \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (value), 0, 4), LOAD(ARG(sig)), \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIGKILL, 1, 0),               \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIGSTOP, 0, 1), RETURN(REFUSED), RETURN(SECCOMP_RET_ALLOW)
+
+/* See "Why code ... cannot lift the deadline" at the top. Called in the child, before exec. */
+static int protect_init(void)
+{
+	struct sock_filter rules[] = {
+		/* Another ABI (i386 or x32 on x86_64) would bypass the numbers below: none of it. */
+		LOAD(offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
+		RETURN(SECCOMP_RET_ERRNO | ENOSYS),
+		LOAD(offsetof(struct seccomp_data, nr)),
+#ifdef __x86_64__
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1),
+		RETURN(SECCOMP_RET_ERRNO | ENOSYS),
+#endif
+		/* Argument 0 is the target pid (or tgid); 1 is init. */
+		REFUSE_KILL_STOP_IF(__NR_kill, 0, 1, 1),
+		REFUSE_KILL_STOP_IF(__NR_tkill, 0, 1, 1),
+		REFUSE_KILL_STOP_IF(__NR_tgkill, 0, 1, 2),
+		REFUSE_KILL_STOP_IF(__NR_rt_sigqueueinfo, 0, 1, 1),
+		REFUSE_KILL_STOP_IF(__NR_rt_tgsigqueueinfo, 0, 1, 2),
+		/* The signal an fd's owner (which may be init) is sent on I/O, a lease or dnotify. */
+		REFUSE_KILL_STOP_IF(__NR_fcntl, 1, F_SETSIG, 2),
+		/* A pidfd does not say whose it is: no SIGKILL or SIGSTOP through any. */
+		REFUSE_KILL_STOP(__NR_pidfd_send_signal, 1),
+		RETURN(SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog program = {.len = sizeof rules / sizeof rules[0], .filter = rules};
+	if (setsid() == -1)
+		return -1;
+	/* Docker's no-new-privileges has set it already; without it an unprivileged filter is refused. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program);
+}
+
 /* The container's stdin, for the child: the read end of a pipe that init fills. */
 static pid_t start_child(char **command, int child_stdin, const sigset_t *original_mask)
 {
@@ -278,6 +351,10 @@ static pid_t start_child(char **command, int child_stdin, const sigset_t *origin
 	}
 	if (sigprocmask(SIG_SETMASK, original_mask, NULL) == -1) {
 		perror("tinyagent-init: sigprocmask");
+		_exit(EXIT_INIT_ERROR);
+	}
+	if (protect_init() == -1) {
+		perror("tinyagent-init: protecting PID 1 from the child");
 		_exit(EXIT_INIT_ERROR);
 	}
 	execvp(command[0], command);

@@ -130,12 +130,15 @@ class Markers:
         stdio.write_all(2, (self.frame + json.dumps(frame) + "\n").encode())
 
 
-def finish_like_python(namespace):
-    """What the interpreter does after the main module: join non-daemon threads, run atexit
-    handlers, then let the module's objects go (so files the code left open are flushed)."""
+def join_threads():
+    """What the interpreter does first after the main module: wait for non-daemon threads."""
     threading = sys.modules.get("threading")
     if threading is not None:
         threading._shutdown()
+
+
+def run_exit_handlers(namespace):
+    """Then: atexit handlers, and the module's objects let go (files the code left open are flushed)."""
     atexit._run_exitfuncs()
     namespace.clear()
     gc.collect()
@@ -181,10 +184,12 @@ def main():
     exit_code, error, value = run(source, namespace, watch)
     if error is not None:
         sys.stderr.write(error["traceback"])
-    finish_like_python(namespace)
+    join_threads()
     frame = {"exitCode": exit_code, "error": error}
+    # Before atexit: matplotlib's own handler closes every figure.
     frame.update(rich_results(value, request.get("artifacts") or {}))
     del value
+    run_exit_handlers(namespace)
     flush_quietly()
     markers.report(frame)
     # Nothing of the code runs after the report (no finalizer, no second atexit pass).

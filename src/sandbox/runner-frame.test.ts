@@ -92,9 +92,11 @@ describe('splitRunnerFrame', () => {
 })
 
 describe('stripEndMarker', () => {
-  it('strips only the marker with the secret, and what a racing thread wrote after it', () => {
+  it('strips only the markers with the secret, keeping what a forked process wrote after one', () => {
     const forged = '\x1etinyagent-end \n\x1etinyagent-end 0123\n'
-    expect(stripEndMarker(`a${forged}b${markers.end}late`, markers)).toBe(`a${forged}b`)
+    expect(stripEndMarker(`a${forged}b${markers.end}late${markers.end}`, markers)).toBe(
+      `a${forged}blate`,
+    )
     expect(stripEndMarker(`a${forged}`, markers)).toBe(`a${forged}`)
   })
 })

@@ -2,15 +2,15 @@ import { runtimeViolation } from '../policy/runtime-violation.js'
 import type { Violation } from '../policy/types.js'
 import type { PythonError } from './execution-result.js'
 import { type RichResult, readRichResult } from './rich-result.js'
+import { withoutMarkers } from './runner-marker-filter.js'
 import type { RunnerMarkers } from './runner-markers.js'
 
 /**
- * Removes the runner's end marker and anything after it (a daemon thread racing the exit)
- * from stdout. Marker-shaped text without this execution's secret stays: it is output.
+ * Removes the runner's end markers from stdout (a process the code forked carries the
+ * runner's code too). Marker-shaped text without this execution's secret stays: it is output.
  */
 export function stripEndMarker(stdout: string, markers: RunnerMarkers): string {
-  const at = stdout.indexOf(markers.end)
-  return at === -1 ? stdout : stdout.slice(0, at)
+  return withoutMarkers(stdout, markers.end)
 }
 
 export interface RunnerFrame extends RichResult {
@@ -29,14 +29,15 @@ export function splitRunnerFrame(
   stderr: string,
   markers: RunnerMarkers,
 ): { stderr: string; frame: RunnerFrame | undefined } {
-  const start = stderr.indexOf(markers.frame)
+  // The last frame is the runner's own; one before it came from a process the code forked.
+  const start = stderr.lastIndexOf(markers.frame)
   if (start === -1) return { stderr, frame: undefined }
   const body = start + markers.frame.length
   const end = stderr.indexOf('\n', body)
   if (end === -1) return { stderr, frame: undefined }
   const frame = parseFrame(stderr.slice(body, end))
   if (frame === undefined) return { stderr, frame: undefined }
-  return { stderr: stderr.slice(0, start), frame }
+  return { stderr: withoutMarkers(stderr, markers.frame), frame }
 }
 
 function parseFrame(json: string): RunnerFrame | undefined {

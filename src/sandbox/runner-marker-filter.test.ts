@@ -32,8 +32,15 @@ describe('RunnerMarkerFilter', () => {
     expect(run(['b\x1etiny'])).toStrictEqual(['b', '\x1etiny'])
   })
 
-  it('drops everything after the frame', () => {
-    expect(run([FRAME, 'late\n'])).toStrictEqual(['', '', ''])
+  it('drops the frame line only: what a forked process writes after it passes', () => {
+    expect(run([FRAME, 'late\n'])).toStrictEqual(['', 'late\n', ''])
+    expect(run([`a\n${FRAME}b\n${FRAME}`]).join('')).toBe('a\nb\n')
+    const [json1, json2] = ['{"exitCode":', '0}\n']
+    expect(run([`x${FRAME_MARKER}${json1}`, `${json2}y`]).join('')).toBe('xy')
+  })
+
+  it('drops every stdout end marker and keeps what follows', () => {
+    expect(run([`a${END_MARKER}b${END_MARKER}c`], END_MARKER).join('')).toBe('abc')
   })
 
   it('drops the stdout end marker, keeping the newline before it (the program printed it)', () => {

@@ -223,9 +223,16 @@ describe('container hardening, tried from inside', () => {
     process.env.TINYAGENT_TEST_CANARY = 'canary-secret-7f3a'
     try {
       const result = await sandbox.execute({
-        code: 'import os\nprint(sorted(os.environ))\nprint(open("/proc/1/environ").read())',
+        code: [
+          'import os',
+          'print(sorted(os.environ))',
+          'print(open("/proc/self/environ").read())',
+          // PID 1 is the image's init, which makes itself unreadable to the code.
+          'try:\n    print(open("/proc/1/environ").read())\nexcept PermissionError:\n    print("pid 1: refused")',
+        ].join('\n'),
       })
       expect(result.status).toBe('ok')
+      expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('pid 1: refused')
       expect(result.stdout).not.toContain('canary-secret-7f3a')
       expect(result.stdout).not.toContain('TINYAGENT_TEST_CANARY')
       // HOSTNAME is Docker's (`sandbox`); the rest come from the image.

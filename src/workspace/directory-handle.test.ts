@@ -122,7 +122,8 @@ describe('DirectoryHandle', () => {
     await symlink(canary, join(root, 'link'))
     execFileSync('mkfifo', [join(root, 'pipe')])
     const listed = []
-    for await (const entry of handle.entries()) listed.push([entry.name.toString('hex'), entry.kind])
+    for await (const entry of handle.entries())
+      listed.push([entry.name.toString('hex'), entry.kind])
     expect(listed.sort()).toEqual(
       [
         [notUtf8.toString('hex'), 'file'],
@@ -137,7 +138,7 @@ describe('DirectoryHandle', () => {
     for (let i = 0; i < 500; i++) await writeFile(join(root, `f${i}`), '')
     const before = openFds()
     for await (const _ of handle.entries()) break
-    expect(openFds()).toBe(before)
+    expect(openFds()).toBeLessThanOrEqual(before)
   })
 
   it('unlinks a symlink without touching its target, and will not rmdir through one', async () => {

@@ -63,7 +63,7 @@ describe('start-up faults', () => {
       })
       await expect(Sandbox.create({ config })).rejects.toMatchObject({
         code: 'config_invalid',
-        message: `Invalid configuration in code_execution.workspace_root:\n  code_execution.workspace_root: cannot create workspaces in ${root}/${config.orchestrator.instance_id} (ENOTDIR): point it at a writable directory, or leave it unset for ${join(tmpdir(), 'tinyagent-sandbox')}`,
+        message: `Invalid configuration in code_execution.workspace_root:\n  code_execution.workspace_root: ${join(dir, 'a-file')}, on the way to the workspace root, is not a directory`,
       })
     } finally {
       await rm(dir, { recursive: true, force: true })
