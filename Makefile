@@ -68,4 +68,5 @@ bench: build image
 	npx tsx bench/cold-start.ts
 	npx tsx bench/limits.ts
 	npx tsx bench/warm-pool.ts
+	npx tsx bench/warm-latency.ts
 	npx tsx bench/http.ts

@@ -95,9 +95,10 @@ static void say(const char *format, va_list args)
 		len = sizeof line - 2; /* truncated */
 	line[len++] = '\n';
 
+	/* Should this fail, stderr stays blocking: the write may wait, as any write to stderr would. */
 	int flags = fcntl(STDERR_FILENO, F_GETFL);
-	if (flags != -1 && fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK) == -1)
-		flags = -1; /* still blocking: the write below may wait, as any write to stderr would */
+	if (flags != -1)
+		(void)fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK);
 	for (size_t done = 0; done < len;) {
 		ssize_t written = write(STDERR_FILENO, line + done, len - done);
 		if (written > 0) {
@@ -282,7 +283,8 @@ static void take_signals(struct init *s)
 #endif
 
 /* The low 32 bits of a system call argument (pids, signals and fcntl commands are ints). */
-#define ARG(n) (offsetof(struct seccomp_data, args[n]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
+#define ARG(n) \
+	(offsetof(struct seccomp_data, args[n]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
 #define LOAD(offset) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (offset))
 #define RETURN(action) BPF_STMT(BPF_RET | BPF_K, (action))
 #define REFUSED (SECCOMP_RET_ERRNO | EPERM)
@@ -385,8 +387,16 @@ int main(int argc, char **argv)
 		end(EXIT_INIT_ERROR, "%s must be set to the idle deadline: 1 to %d decimal digits (ms)",
 		    IDLE_DEADLINE_ENV, MAX_DEADLINE_DIGITS);
 	s.deadline_ms = now_ms() + idle_ms;
+	/*
+	 * The child must not see it: not in its environment, nor in /proc/1/environ, which gVisor
+	 * lets it read (Linux does not, we are not dumpable). unsetenv() drops only the pointer;
+	 * the bytes stay where the kernel put them, so they are wiped too.
+	 */
+	char *entry = (char *)idle - strlen(IDLE_DEADLINE_ENV "=");
+	size_t entry_len = strlen(entry);
 	if (unsetenv(IDLE_DEADLINE_ENV) == -1)
 		end(EXIT_INIT_ERROR, "unsetenv: %s", strerror(errno));
+	memset(entry, 0, entry_len);
 
 	/* Blocked before the fork, so no SIGCHLD can come before we read the signalfd. */
 	sigset_t all, original, wanted;

@@ -126,13 +126,15 @@ export class Workspace {
   }
 
   /** The files the code created or changed; only once its container has stopped. */
-  collectOutputs(
+  async collectOutputs(
     stopped: StoppedContainer,
     caps: OutputCaps,
     signal?: AbortSignal,
   ): Promise<CollectedFiles> {
     this.#check(stopped.executionId)
-    return withRoot(this.dir, (root) => collectOutputFiles(root, this.#inputs, caps, signal))
+    return await withRoot(this.dir, (root) =>
+      collectOutputFiles(root, this.#inputs, caps, signal),
+    )
   }
 
   /** Removes the directory; only once the container it was mounted in is gone. */

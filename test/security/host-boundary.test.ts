@@ -152,7 +152,7 @@ describe('a forged end of run and a symlink swap, through the warm pool over HTT
     })
     const http = await HttpServer.start({ sandbox, engine, apiKeys: ApiKeys.of([]) })
     const problems: string[] = []
-    let linkAtStop = 0
+    let swappedAtStop = 0
     try {
       for (let attempt = 1; attempt <= TRIES; attempt++) {
         await until('the pool has a warm container', () => sandbox.warm === 1)
@@ -167,21 +167,22 @@ describe('a forged end of run and a symlink swap, through the warm pool over HTT
         if (exposes(body, canary.token)) problems.push(`${seen}: the canary is in the body`)
         if (response.status !== 200 || result.status !== 'error' || result.exitCode !== 3)
           problems.push(`${seen}: expected HTTP 200, error/3 (${result.message})`)
+        if (result.runtime !== TEST_RUNTIME) problems.push(`${seen}: ran under ${result.runtime}`)
         if (!result.stdout.includes(OLD_END)) problems.push(`${seen}: forged end marker lost`)
         if (!result.stderr.includes(OLD_FRAME)) problems.push(`${seen}: forged frame lost`)
         if (result.result !== null || result.artifacts.length > 0 || result.violations.length > 0)
           problems.push(`${seen}: a result, chart or violation appeared`)
         const damaged = await canary.damaged()
         if (damaged.length > 0) problems.push(`${seen}: canary damaged: ${damaged.join(', ')}`)
-        if (!result.files.some((f) => f.name === 'd/a/x')) linkAtStop++
+        if (!result.files.some((f) => f.name === 'd/a/x')) swappedAtStop++
       }
     } finally {
       await http.close({ graceMs: 0 })
     }
-    console.info(
-      `[host-boundary] ${TEST_RUNTIME}: d was a symlink at stop in ${linkAtStop}/${TRIES} tries`,
-    )
     expect(problems).toEqual([])
+    // The race was live: in some tries the container stopped with the link in place of d
+    // (about half of them on the machines we know; none in 50 would mean a dead attack).
+    expect(swappedAtStop).toBeGreaterThan(0)
     expect(await canary.damaged()).toEqual([])
     expect(await containersOf(config.orchestrator.instance_id)).toEqual([])
     expect(await workspacesLeft(config.orchestrator.instance_id)).toEqual([])
@@ -249,7 +250,6 @@ describe('a delete race against plain-directory workspaces', () => {
           if (size > 0) await until('the pool has a warm container', () => sandbox.warm === size)
           const result = await sandbox.execute({ code: deleteRace(canary.path) })
           outcomes.push(`${result.status}/${result.exitCode} ${result.stdout.trim()}`)
-          console.info(`[hb-dev] ${TEST_RUNTIME} size ${size}: ${result.files.map((f) => f.name.split('/')[0]).filter((v, i, a) => a.indexOf(v) === i).join(',')}`)
           expect(exposes(result, canary.token)).toBe(false)
         }
       } finally {
