@@ -23,7 +23,13 @@ const here = hostname()
 const containers: ManagedContainer[] = [
   { id: 'dead', instanceId: 'a', owner: `${here}/111`, state: 'running', executionId: 'e' },
   { id: 'alive', instanceId: 'a', owner: `${here}/222`, state: 'running', executionId: 'e' },
-  { id: 'other-instance', instanceId: 'b', owner: `${here}/111`, state: 'running', executionId: 'e' },
+  {
+    id: 'other-instance',
+    instanceId: 'b',
+    owner: `${here}/111`,
+    state: 'running',
+    executionId: 'e',
+  },
   { id: 'other-host', instanceId: 'a', owner: 'elsewhere/111', state: 'running', executionId: 'e' },
   { id: 'unlabelled', instanceId: 'a', owner: '', state: 'exited', executionId: 'e' },
 ]

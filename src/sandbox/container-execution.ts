@@ -9,15 +9,15 @@ import { initHeader } from '../engine/init-protocol.js'
 import type { Logger } from '../logger.js'
 import { guardSettings } from '../policy/runtime-guard.js'
 import type { CollectedFiles } from '../workspace/workspace-files.js'
+import { engineErrorResult } from './engine-error-result.js'
 import type { ValidatedRequest } from './execute-request.js'
+import { type Lease, leaseWarm, startCold } from './execution-lease.js'
 import type { ExecutionResult } from './execution-result.js'
 import type { HostFiles } from './host-files.js'
-import { engineErrorResult } from './engine-error-result.js'
-import { type Lease, leaseWarm, startCold } from './execution-lease.js'
 import { summarizeOutcome } from './outcome.js'
+import { reportAllowanceBytes, runnerInput } from './runner-input.js'
 import { RunnerMarkerFilter } from './runner-marker-filter.js'
 import { endOfRun, newRunnerMarkers, type RunnerMarkers } from './runner-markers.js'
-import { reportAllowanceBytes, runnerInput } from './runner-input.js'
 import type { WarmPool } from './warm-pool.js'
 
 export { engineErrorResult }
@@ -54,7 +54,8 @@ export async function executeInContainer(
   execution: ContainerExecution,
 ): Promise<ExecutionResult | 'aborted'> {
   const lease = leaseWarm(execution) ?? (await startCold(execution))
-  if (!('container' in lease)) return engineErrorResult(execution.id, execution.runtime, lease.error)
+  if (!('container' in lease))
+    return engineErrorResult(execution.id, execution.runtime, lease.error)
   try {
     const markers = newRunnerMarkers()
     const outcome = await run(execution, lease, markers)

@@ -49,7 +49,9 @@ export function leaseWarm(execution: ContainerExecution): Lease | undefined {
 }
 
 /** A fresh container with the request's limits; `{ error }` when the engine fails to start it. */
-export async function startCold(execution: ContainerExecution): Promise<Lease | { error: unknown }> {
+export async function startCold(
+  execution: ContainerExecution,
+): Promise<Lease | { error: unknown }> {
   let workspace: Workspace | undefined
   try {
     workspace = await workspaceFor(execution, execution.request.limits.workspace_mb)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { newRunnerMarkers } from './runner-markers.js'
 import { RunnerMarkerFilter } from './runner-marker-filter.js'
+import { newRunnerMarkers } from './runner-markers.js'
 
 const markers = newRunnerMarkers('0123456789abcdef0123456789abcdef')
 const END_MARKER = markers.end

@@ -13,9 +13,9 @@ import { reapWorkspaces } from '../workspace/workspace-reaper.js'
 import { engineErrorResult, executeInContainer } from './container-execution.js'
 import type { ExecuteRequest } from './execute-request.js'
 import { type ValidatedRequest, validateRequest } from './execute-request.js'
+import { createWarmEntry, removeAll } from './execution-lease.js'
 import { ExecutionQueue } from './execution-queue.js'
 import type { ExecutionResult } from './execution-result.js'
-import { createWarmEntry, removeAll } from './execution-lease.js'
 import { type HostFiles, resolveHostFiles } from './host-files.js'
 import { refusedResult } from './refused-result.js'
 import { chooseRuntime } from './runtime-choice.js'
@@ -239,12 +239,10 @@ export class Sandbox {
       instanceId,
       isAlive: processIsAlive,
       engine: this.#engine,
-    }).catch(
-      (error: unknown) => {
-        this.#logger.warn('could not reap orphaned workspaces', { error: String(error) })
-        return []
-      },
-    )
+    }).catch((error: unknown) => {
+      this.#logger.warn('could not reap orphaned workspaces', { error: String(error) })
+      return []
+    })
     if (workspaces.length > 0)
       this.#logger.warn('removed orphaned workspaces', { count: workspaces.length })
   }

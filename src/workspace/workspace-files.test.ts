@@ -19,12 +19,12 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../errors.js'
 import { type DirectoryEntry, DirectoryHandle, type RegularFile } from './directory-handle.js'
+import { collectOutputFiles } from './output-files.js'
+import { removeTree } from './remove-tree.js'
 import {
-  collectOutputFiles,
   digest,
   type InputFile,
   type InputFingerprint,
-  removeTree,
   writeInputFiles,
 } from './workspace-files.js'
 

@@ -4,16 +4,16 @@ import type { ContainerGone, StoppedContainer } from '../engine/container-proofs
 import { ConfigError } from '../errors.js'
 import { DirectoryHandle } from './directory-handle.js'
 import { mountTmpfs, unmount } from './host-mount.js'
-import { defaultWorkspaceRoot } from './workspace-root.js'
+import { collectOutputFiles } from './output-files.js'
+import { removeTree } from './remove-tree.js'
 import {
   type CollectedFiles,
-  collectOutputFiles,
   digest,
   type InputFile,
   type OutputCaps,
-  removeTree,
   writeInputFiles,
 } from './workspace-files.js'
+import { defaultWorkspaceRoot } from './workspace-root.js'
 
 /** The uid:gid the sandbox runs as (see images/python/Dockerfile). */
 const SANDBOX_UID = 10001
@@ -99,8 +99,7 @@ export class Workspace {
     await mkdir(dir, { mode: 0o700 })
     try {
       const sizeLimited =
-        options.tmpfs !== false &&
-        (await mountTmpfs(dir, options.sizeMb, SANDBOX_UID, SANDBOX_GID))
+        options.tmpfs !== false && (await mountTmpfs(dir, options.sizeMb, SANDBOX_UID, SANDBOX_GID))
       // Without root there is no chown: the directory is opened to all, inside a 0700 parent.
       if (!sizeLimited) await chmod(dir, 0o777)
       return new Workspace(dir, options.executionId, sizeLimited)
@@ -132,9 +131,7 @@ export class Workspace {
     signal?: AbortSignal,
   ): Promise<CollectedFiles> {
     this.#check(stopped.executionId)
-    return await withRoot(this.dir, (root) =>
-      collectOutputFiles(root, this.#inputs, caps, signal),
-    )
+    return await withRoot(this.dir, (root) => collectOutputFiles(root, this.#inputs, caps, signal))
   }
 
   /** Removes the directory; only once the container it was mounted in is gone. */

@@ -6,7 +6,10 @@ import { DockerEngine } from '../../src/engine/docker-engine.js'
 export class CountingEngine extends DockerEngine implements ContainerEngine {
   runs = 0
 
-  override start(spec: ContainerCreateOptions, readyMarker?: string): ReturnType<DockerEngine['start']> {
+  override start(
+    spec: ContainerCreateOptions,
+    readyMarker?: string,
+  ): ReturnType<DockerEngine['start']> {
     this.runs++
     return super.start(spec, readyMarker)
   }

@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js'
 import type { ExecutionResult } from '../../sandbox/execution-result.js'
 import { Sandbox } from '../../sandbox/sandbox.js'
-import type { OutputFile } from '../../workspace/workspace-files.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT, exitCodeFor } from '../exit-codes.js'
 import { formatViolation, statusLine } from '../format-result.js'
