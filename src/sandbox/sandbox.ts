@@ -10,6 +10,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import { allowedImports, isImportAllowed } from '../policy/allowed-imports.js'
 import { checkPolicy } from '../policy/index.js'
 import { reapWorkspaces } from '../workspace/workspace-reaper.js'
+import { resolveWorkspaceRoot } from '../workspace/workspace-root.js'
 import { engineErrorResult, executeInContainer } from './container-execution.js'
 import type { ExecuteRequest } from './execute-request.js'
 import { type ValidatedRequest, validateRequest } from './execute-request.js'
@@ -233,9 +234,13 @@ export class Sandbox {
       // An engine that is down now is reported per execution, with the fix named.
       this.#logger.debug('could not reap orphaned containers', { error: String(error) })
     }
-    if (this.#hostFiles === undefined) return
+    // An earlier process of this instance may have run with file operations on.
+    const root =
+      this.#hostFiles?.workspaceRoot ??
+      (await resolveWorkspaceRoot(this.config.code_execution.workspace_root).catch(() => undefined))
+    if (root === undefined) return
     const workspaces = await reapWorkspaces({
-      root: this.#hostFiles.workspaceRoot,
+      root,
       instanceId,
       isAlive: processIsAlive,
       engine: this.#engine,

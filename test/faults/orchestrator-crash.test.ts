@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEADLINE_EXIT_CODE } from '../../src/engine/init-protocol.js'
+import { DEADLINE_EXIT_CODE, INIT_ERROR_EXIT_CODE } from '../../src/engine/init-protocol.js'
 import { LABEL_INSTANCE } from '../../src/engine/labels.js'
 import { Sandbox } from '../../src/sandbox/sandbox.js'
 import { instanceDir } from '../../src/workspace/workspace.js'
+import { ServeProcess } from '../load/serve-process.js'
 import { assertCliBuilt, CLI_MAIN, runCli, testInstanceId } from '../support/cli.js'
 import { waitForContainers } from '../support/http-server-fixture.js'
 import { containersOf } from '../support/managed-containers.js'
@@ -33,21 +34,15 @@ afterAll(async () => {
  * executions and a warm container, each with a workspace), then kills it with SIGKILL.
  * Returns the instance id it left its containers and workspaces under.
  */
-async function crashAnOrchestrator(
-  extra: { timeout_seconds?: number; idle_seconds?: number; runtime?: string } = {},
-): Promise<string> {
+async function crashAnOrchestrator(): Promise<string> {
   const instanceId = testInstanceId()
   const config = join(root, `${instanceId}.yml`)
-  const timeout =
-    extra.timeout_seconds === undefined ? '' : `timeout_seconds: ${extra.timeout_seconds}, `
-  const runtime = extra.runtime === undefined ? '' : `runtime: ${extra.runtime}, `
-  const idle = extra.idle_seconds === undefined ? '' : `, idle_seconds: ${extra.idle_seconds}`
   await writeFile(
     config,
     [
       `orchestrator: { instance_id: ${instanceId} }`,
-      `code_execution: { ${timeout}${runtime}workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
-      `pool: { size: 1${idle} }`,
+      `code_execution: { workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
+      'pool: { size: 1 }',
       'server: { port: 0 }',
       '',
     ].join('\n'),
@@ -135,29 +130,71 @@ describe('an orchestrator killed with SIGKILL under load', () => {
 
 describe('containers of an orchestrator killed with SIGKILL', () => {
   it('end within their deadlines with nothing on the host to stop them', async () => {
-    // Three executions that would sleep 60 s under a 2 s timeout, and a warm container
-    // idle for at most 2 s: the image's init ends each at its own deadline (the execution
-    // timeout plus 2 s, pool.idle_seconds plus 15 s). No process of the instance is alive.
-    const crashed = await crashAnOrchestrator({
-      timeout_seconds: 2,
-      idle_seconds: 2,
-      runtime: TEST_RUNTIME,
-    })
+    // Three executions that would sleep 60 s under a 2 s timeout, each killed with its
+    // orchestrator once its code is running, and a warm container: the image's init ends
+    // each at its own deadline (the execution timeout plus 2 s; a warm container whose
+    // orchestrator is gone sees its stdin end and stops at once).
+    const instanceId = testInstanceId()
+    const config = join(root, `${instanceId}.yml`)
+    await writeFile(
+      config,
+      [
+        `orchestrator: { instance_id: ${instanceId} }`,
+        `code_execution: { timeout_seconds: 2, runtime: ${TEST_RUNTIME}, workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
+        'pool: { size: 1, idle_seconds: 2 }',
+        'server: { port: 0 }',
+        '',
+      ].join('\n'),
+    )
+    const serve = await ServeProcess.start(config, root)
+    try {
+      const busy = [1, 2, 3].map(() =>
+        fetch(`${serve.url}/v1/executions?stream=true`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(BUSY),
+        }).then(untilFirstOutput),
+      )
+      expect(await Promise.all(busy)).toEqual(['busy', 'busy', 'busy'])
+    } finally {
+      await serve.kill()
+    }
     const killedAt = Date.now()
     const running = async (): Promise<number> =>
-      (await docker.listContainers({ filters: { label: [`${LABEL_INSTANCE}=${crashed}`] } })).length
-    expect(await running()).toBeGreaterThan(0)
+      (await docker.listContainers({ filters: { label: [`${LABEL_INSTANCE}=${instanceId}`] } }))
+        .length
+    expect(await running()).toBeGreaterThanOrEqual(3)
     while ((await running()) > 0 && Date.now() - killedAt < 60_000)
-      await new Promise((resolve) => setTimeout(resolve, 250))
+      await new Promise((resolve) => setTimeout(resolve, 100))
     const lifetimeMs = Date.now() - killedAt
     console.info(`orphaned containers all ended ${lifetimeMs} ms after SIGKILL (${TEST_RUNTIME})`)
     expect(await running()).toBe(0)
-    const states = await Promise.all(
-      (await containersOf(crashed)).map((id) => docker.getContainer(id).inspect()),
+    const exits = await Promise.all(
+      (await containersOf(instanceId)).map(
+        async (id) => (await docker.getContainer(id).inspect()).State.ExitCode,
+      ),
     )
-    expect(states.map((s) => s.State.ExitCode)).toEqual(states.map(() => DEADLINE_EXIT_CODE))
-    await runCli(['reap', '--config', join(root, `${crashed}.yml`)])
-    expect(await containersOf(crashed)).toEqual([])
-    expect(await readdir(instanceDir(root, crashed))).toEqual([])
+    // The executions end at their deadline (124); a warm one at the end of its stdin (125).
+    expect(exits.filter((code) => code === DEADLINE_EXIT_CODE)).toHaveLength(3)
+    expect(
+      exits.every((code) => code === DEADLINE_EXIT_CODE || code === INIT_ERROR_EXIT_CODE),
+    ).toBe(true)
+    await runCli(['reap', '--config', config])
+    expect(await containersOf(instanceId)).toEqual([])
+    expect(await readdir(instanceDir(root, instanceId))).toEqual([])
   }, 90_000)
 })
+
+/** Reads an SSE response until its first stdout event, then lets the connection go. */
+async function untilFirstOutput(response: Response): Promise<string> {
+  const reader = response.body?.getReader()
+  if (reader === undefined) return 'no body'
+  let text = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return `ended: ${text}`
+    text += Buffer.from(value).toString('utf8')
+    const found = /event: stdout\ndata: (.*)\n/.exec(text)?.[1]
+    if (found !== undefined) return (JSON.parse(found) as { text: string }).text.trim()
+  }
+}

@@ -1,7 +1,7 @@
 import { DockerEngine } from '../../engine/docker-engine.js'
 import { processIsAlive, reap } from '../../engine/reaper.js'
-import { resolveHostFiles } from '../../sandbox/host-files.js'
 import { reapWorkspaces } from '../../workspace/workspace-reaper.js'
+import { resolveWorkspaceRoot } from '../../workspace/workspace-root.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
 import type { ParsedCommand } from '../parse-command.js'
@@ -19,17 +19,13 @@ export async function reapCommand(command: ParsedCommand): Promise<number> {
   const includeLive = command.values.all === true
   const engine = new DockerEngine({ logger })
   const removed = await reap(engine, { instanceId, includeLive })
-  const hostFiles = await resolveHostFiles(config.code_execution, instanceId)
-  const workspaces =
-    hostFiles === undefined
-      ? []
-      : await reapWorkspaces({
-          root: hostFiles.workspaceRoot,
-          instanceId,
-          includeLive,
-          isAlive: processIsAlive,
-          engine,
-        })
+  const workspaces = await reapWorkspaces({
+    root: await resolveWorkspaceRoot(config.code_execution.workspace_root),
+    instanceId,
+    includeLive,
+    isAlive: processIsAlive,
+    engine,
+  })
   process.stdout.write(
     `Removed ${removed.length} container(s) and ${workspaces.length} workspace(s) of instance \`${instanceId}\`.\n`,
   )
