@@ -39,6 +39,7 @@ export class DockerStartedContainer implements StartedContainer {
   readonly #drained: Promise<void>
   #alive = true
   #used = false
+  #exited: Promise<void> | undefined
 
   private constructor(
     docker: Docker,
@@ -171,7 +172,7 @@ export class DockerStartedContainer implements StartedContainer {
     if (request.signal?.aborted) stop('aborted')
     try {
       this.#stream.end(request.stdin)
-      const ended = await Promise.race([completed, this.#container.wait()])
+      const ended = await Promise.race([completed, this.#exit()])
       const runMs = performance.now() - startedAt
       const byRunner = ended === 'complete' && stopReason === 'exited'
       if (!byRunner) await Promise.race([this.#drained, delay(DRAIN_GRACE_MS)])
@@ -198,17 +199,29 @@ export class DockerStartedContainer implements StartedContainer {
   }
 
   async stop(): Promise<StoppedContainer> {
-    await this.#kill()
-    // `not-running` answers at once for a container that has exited already.
-    const exited = await this.#container.wait({ condition: 'not-running' }).then(
-      () => true,
+    // A runner that has reported exits at once, and the wait for the exit is in flight
+    // already: the kill is for a container that goes on (a child of the code, a timeout).
+    const killed = this.#kill()
+    await this.#exit()
+    await killed
+    return new StoppedContainer(this.#executionId)
+  }
+
+  /**
+   * Resolves when the engine says the container is not running (a container already gone
+   * counts). One request per container, made when first asked and shared after.
+   */
+  #exit(): Promise<void> {
+    this.#exited ??= this.#container.wait({ condition: 'not-running' }).then(
+      () => undefined,
       (error: { statusCode?: number }) => {
-        if (error.statusCode === 404) return true
-        throw error
+        if (error.statusCode !== 404) {
+          this.#exited = undefined
+          throw error
+        }
       },
     )
-    if (!exited) throw new Error(`container ${this.id} did not stop`)
-    return new StoppedContainer(this.#executionId)
+    return this.#exited
   }
 
   async discard(): Promise<ContainerGone> {
