@@ -1,9 +1,9 @@
 import { lstat, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { InvalidArgumentError } from '../errors.js'
+import { DirectoryHandle } from '../workspace/directory-handle.js'
 import { unsafeNameReason } from '../workspace/file-name.js'
 import type { OutputFile } from '../workspace/workspace-files.js'
-import { DirectoryFd } from './directory-fd.js'
 
 export interface OutputFileOptions {
   /**
@@ -21,7 +21,7 @@ export interface OutputFileOptions {
 }
 
 /** Directories opened so far, by path relative to the output directory (`''` is itself). */
-type OpenDirectories = Map<string, DirectoryFd>
+type OpenDirectories = Map<string, DirectoryHandle>
 
 /**
  * Writes returned files under `dir`, creating it (and its parents) when missing. The names
@@ -90,9 +90,9 @@ function checkNames(names: readonly string[], options: OutputFileOptions): void 
 }
 
 /** `dir` opened without following it, or undefined when there is nothing at that path. */
-async function openExistingDir(dir: string): Promise<DirectoryFd | undefined> {
+async function openExistingDir(dir: string): Promise<DirectoryHandle | undefined> {
   try {
-    return await DirectoryFd.open(dir)
+    return await openDir(dir)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
@@ -113,11 +113,28 @@ async function openExistingDir(dir: string): Promise<DirectoryFd | undefined> {
   }
 }
 
-async function openOutputDir(dir: string, options: OutputFileOptions): Promise<DirectoryFd> {
+/**
+ * Opens `dir`, refusing (ENOTDIR or ELOOP) when it is itself a symlink, and checks that its
+ * descriptor can be reached through /proc, which every step after this one depends on.
+ */
+async function openDir(dir: string): Promise<DirectoryHandle> {
+  const directory = await DirectoryHandle.open(dir)
+  try {
+    await isEmpty(directory)
+  } catch (error) {
+    await directory.close()
+    throw new InvalidArgumentError(
+      `Cannot use ${dir} without following symlinks: /proc/self/fd is not available (${(error as Error).message}). Writing returned files needs Linux with /proc mounted.`,
+    )
+  }
+  return directory
+}
+
+async function openOutputDir(dir: string, options: OutputFileOptions): Promise<DirectoryHandle> {
   let root = await openExistingDir(dir)
   if (root === undefined) {
     await mkdir(resolve(dir), { recursive: true, mode: 0o755 })
-    root = await DirectoryFd.open(dir)
+    root = await openDir(dir)
   }
   try {
     await refuseNonEmpty(dir, root, options)
@@ -130,31 +147,36 @@ async function openOutputDir(dir: string, options: OutputFileOptions): Promise<D
 
 async function refuseNonEmpty(
   dir: string,
-  root: DirectoryFd,
+  root: DirectoryHandle,
   options: OutputFileOptions,
 ): Promise<void> {
-  if (options.intoExisting !== true && !(await root.isEmpty()))
+  if (options.intoExisting !== true && !(await isEmpty(root)))
     throw new InvalidArgumentError(
       `Refusing to write into ${dir}: it is not empty. Pass \`--into-existing\` to add the returned files to it (existing files are still never replaced), or give a new or empty directory.`,
     )
+}
+
+async function isEmpty(directory: DirectoryHandle): Promise<boolean> {
+  for await (const _ of directory.entries()) return false
+  return true
 }
 
 /** Refuses `name` when it, or a directory on its way, meets an entry that is already there. */
 async function refuseExisting(dir: string, open: OpenDirectories, name: string): Promise<void> {
   const segments = name.split('/')
   const base = segments.pop() as string
-  let parent = open.get('') as DirectoryFd
+  let parent = open.get('') as DirectoryHandle
   let path = ''
   for (const segment of segments) {
     path = path === '' ? segment : `${path}/${segment}`
-    const entry = await parent.entry(segment)
-    if (entry === undefined) return
-    if (entry.isSymbolicLink())
+    const kind = await parent.entryKind(segment)
+    if (kind === undefined) return
+    if (kind === 'symlink')
       throw refusal(name, `${join(dir, path)} is a symlink, and --out never writes through one`)
-    if (!entry.isDirectory()) throw refusal(name, `${join(dir, path)} is not a directory`)
+    if (kind !== 'directory') throw refusal(name, `${join(dir, path)} is not a directory`)
     parent = await openChild(open, parent, path, segment)
   }
-  if ((await parent.entry(base)) !== undefined)
+  if ((await parent.entryKind(base)) !== undefined)
     throw refusal(
       name,
       `${join(dir, name)} already exists, and --out never replaces a file; remove it or give a new or empty directory`,
@@ -163,7 +185,7 @@ async function refuseExisting(dir: string, open: OpenDirectories, name: string):
 
 /** What this call made, in order, so a failure can take it back. */
 interface Created {
-  readonly parent: DirectoryFd
+  readonly parent: DirectoryHandle
   readonly name: string
   readonly isDirectory: boolean
 }
@@ -174,7 +196,7 @@ async function writeAll(open: OpenDirectories, files: readonly OutputFile[]): Pr
     for (const file of files) {
       const segments = file.name.split('/')
       const base = segments.pop() as string
-      let parent = open.get('') as DirectoryFd
+      let parent = open.get('') as DirectoryHandle
       let path = ''
       for (const segment of segments) {
         path = path === '' ? segment : `${path}/${segment}`
@@ -182,7 +204,9 @@ async function writeAll(open: OpenDirectories, files: readonly OutputFile[]): Pr
           created.push({ parent, name: segment, isDirectory: true })
         parent = await openChild(open, parent, path, segment)
       }
-      await parent.createFile(base, Buffer.from(file.contentBase64, 'base64'))
+      await parent.createFile(base, Buffer.from(file.contentBase64, 'base64'), 0o644, {
+        applyUmask: true,
+      })
       created.push({ parent, name: base, isDirectory: false })
     }
   } catch (error) {
@@ -190,7 +214,7 @@ async function writeAll(open: OpenDirectories, files: readonly OutputFile[]): Pr
     for (const entry of created.reverse()) {
       const remove = entry.isDirectory
         ? entry.parent.removeDirectory(entry.name)
-        : entry.parent.removeFile(entry.name)
+        : entry.parent.remove(entry.name)
       await remove.catch(() => undefined)
     }
     throw error
@@ -198,9 +222,9 @@ async function writeAll(open: OpenDirectories, files: readonly OutputFile[]): Pr
 }
 
 /** Makes `name` in `parent`; false when something is already there (opening it decides). */
-async function makeDirectory(parent: DirectoryFd, name: string): Promise<boolean> {
+async function makeDirectory(parent: DirectoryHandle, name: string): Promise<boolean> {
   try {
-    await parent.makeChild(name)
+    await parent.createDirectory(name, 0o755)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
@@ -210,13 +234,13 @@ async function makeDirectory(parent: DirectoryFd, name: string): Promise<boolean
 
 async function openChild(
   open: OpenDirectories,
-  parent: DirectoryFd,
+  parent: DirectoryHandle,
   path: string,
   name: string,
-): Promise<DirectoryFd> {
+): Promise<DirectoryHandle> {
   const known = open.get(path)
   if (known !== undefined) return known
-  const child = await parent.openChild(name)
+  const child = await parent.openDirectory(name)
   open.set(path, child)
   return child
 }

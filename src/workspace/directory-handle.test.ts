@@ -40,11 +40,14 @@ afterEach(async () => {
 })
 
 describe('DirectoryHandle', () => {
-  it('refuses a root that is a symlink', async () => {
-    await symlink(canary, join(root, 'link'))
-    await expect(DirectoryHandle.open(join(root, 'link'))).rejects.toMatchObject({
-      code: expect.stringMatching(/^(ENOTDIR|ELOOP)$/),
-    })
+  it('refuses a root that is a symlink, however the path is spelled', async () => {
+    const link = join(root, 'link')
+    await symlink(canary, link)
+    for (const path of [link, `${link}/`, `${link}/.`]) {
+      await expect(DirectoryHandle.open(path)).rejects.toMatchObject({
+        code: expect.stringMatching(/^(ENOTDIR|ELOOP)$/),
+      })
+    }
   })
 
   it.each(['', '.', '..', 'a/b', '/abs', 'nul\0byte'])('refuses the name %j', async (name) => {
@@ -53,6 +56,8 @@ describe('DirectoryHandle', () => {
       InvalidArgumentError,
     )
     await expect(handle.remove(name)).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(handle.createDirectory(name, 0o755)).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(handle.entryKind(name)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
   it('refuses to enter a symlink to a directory', async () => {
@@ -82,21 +87,58 @@ describe('DirectoryHandle', () => {
       process.getuid?.() === 0
         ? { uid: 10001, gid: 10001 }
         : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
-    await handle.createFile('f', Buffer.from('hello'), 0o666, owner)
+    await handle.createFile('f', Buffer.from('hello'), 0o666, { owner })
     const created = await stat(join(root, 'f'))
     expect(created.mode & 0o7777).toBe(0o666)
     expect([created.uid, created.gid]).toEqual([owner.uid, owner.gid])
     expect(await readFile(join(root, 'f'), 'utf8')).toBe('hello')
   })
 
-  it('never creates a file through a symlink, dangling or not', async () => {
+  it('leaves the umask to take bits from the mode when asked', async () => {
+    await handle.createFile('f', Buffer.from('x'), 0o666, { applyUmask: true })
+    expect((await stat(join(root, 'f'))).mode & 0o7777).toBe(0o666 & ~process.umask())
+  })
+
+  it('never replaces a file, nor creates one through a symlink, dangling or not', async () => {
+    await writeFile(join(root, 'old'), 'old')
     await symlink(join(canary, 'secret'), join(root, 'to-secret'))
     await symlink(join(canary, 'planted'), join(root, 'dangling'))
-    for (const name of ['to-secret', 'dangling']) {
+    for (const name of ['old', 'to-secret', 'dangling']) {
       await expect(handle.createFile(name, Buffer.from('evil'), 0o666)).rejects.toMatchObject({
         code: 'EEXIST',
       })
     }
+    expect(await readFile(join(root, 'old'), 'utf8')).toBe('old')
+  })
+
+  it('removes a file it created but could not finish', async () => {
+    const owner = { uid: -2, gid: -2 }
+    await expect(handle.createFile('f', Buffer.from('x'), 0o644, { owner })).rejects.toMatchObject({
+      code: 'ERR_OUT_OF_RANGE',
+    })
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('creates a directory with the mode less the umask, and only where nothing is', async () => {
+    await handle.createDirectory('d', 0o777)
+    expect((await stat(join(root, 'd'))).mode & 0o7777).toBe(0o777 & ~process.umask())
+    await symlink(canary, join(root, 'link'))
+    await writeFile(join(root, 'file'), 'x')
+    for (const name of ['d', 'link', 'file']) {
+      await expect(handle.createDirectory(name, 0o755)).rejects.toMatchObject({ code: 'EEXIST' })
+    }
+  })
+
+  it('tells what a name is without following a symlink, and undefined for nothing', async () => {
+    await writeFile(join(root, 'file'), 'x')
+    await mkdir(join(root, 'dir'))
+    await symlink(canary, join(root, 'link'))
+    await symlink(join(canary, 'planted'), join(root, 'dangling'))
+    execFileSync('mkfifo', [join(root, 'pipe')])
+    const kinds = []
+    for (const name of ['file', 'dir', 'link', 'dangling', 'pipe', 'missing'])
+      kinds.push(await handle.entryKind(name))
+    expect(kinds).toEqual(['file', 'directory', 'symlink', 'symlink', 'other', undefined])
   })
 
   it('opens only regular files for reading, and a FIFO never blocks', async () => {

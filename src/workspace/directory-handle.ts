@@ -1,5 +1,6 @@
-import { type BigIntStats, constants, type Dirent } from 'node:fs'
+import { type BigIntStats, constants, type Dirent, type Stats } from 'node:fs'
 import { type FileHandle, lstat, mkdir, open, opendir, rmdir, unlink } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { InvalidArgumentError } from '../errors.js'
 
 /** A uid:gid pair to give created files and directories. */
@@ -8,8 +9,19 @@ export interface Owner {
   readonly gid: number
 }
 
-/** What a listing says an entry is: a hint only, since the entry may change before it is used. */
+/** What an entry is, as a listing or `entryKind` saw it: a hint only, as it may change. */
 export type EntryKind = 'directory' | 'file' | 'symlink' | 'other'
+
+export interface CreateFileOptions {
+  /** Given the file through its descriptor. Unset, it stays ours. */
+  readonly owner?: Owner | undefined
+  /**
+   * Leave the mode to open(2), which takes the umask's bits from `mode`, rather than set
+   * `mode` exactly: for files written for the user, whose umask says who may read them.
+   * @default false
+   */
+  readonly applyUmask?: boolean
+}
 
 export interface DirectoryEntry {
   /** The name's exact bytes: a name on disk need not be valid UTF-8. */
@@ -48,11 +60,13 @@ export class DirectoryHandle {
   }
 
   /**
-   * Opens a directory the caller made (the workspace root). Only the last component is
-   * refused when it is a symlink: the rest of `absolutePath` is the caller's, not the workspace's.
+   * Opens a directory whose path the caller chose (the workspace root, an output directory).
+   * Only the last component is refused when it is a symlink: the rest of `path` is the
+   * caller's. The path is normalised first, since a trailing `/` or `/.` would make the
+   * kernel follow a final symlink despite O_NOFOLLOW.
    */
-  static async open(absolutePath: string): Promise<DirectoryHandle> {
-    return new DirectoryHandle(await open(absolutePath, DIRECTORY_FLAGS))
+  static async open(path: string): Promise<DirectoryHandle> {
+    return new DirectoryHandle(await open(resolve(path), DIRECTORY_FLAGS))
   }
 
   /** Opens a subdirectory; ENOTDIR or ELOOP when `name` is anything else, a symlink included. */
@@ -92,24 +106,40 @@ export class DirectoryHandle {
   }
 
   /**
+   * Creates a subdirectory with `mode` less the umask, as mkdir(2) does; EEXIST when anything,
+   * a symlink included, is already there. Unlike {@link makeDirectory} it neither opens the
+   * directory nor accepts an existing one, so the caller knows which directories it made.
+   */
+  async createDirectory(name: string | Buffer, mode: number): Promise<void> {
+    await mkdir(this.#pathOf(name), mode)
+  }
+
+  /**
    * Creates a file that must not exist yet (a symlink counts as existing), writes `content`,
-   * and gives it `owner` (when given) and exactly `mode`, all through the new descriptor.
+   * and gives it `options.owner` (when given) and exactly `mode` (unless
+   * `options.applyUmask`), all through the new descriptor. A file it created but could not
+   * finish is removed before the error is rethrown, so a failure leaves nothing half-written.
    */
   async createFile(
     name: string | Buffer,
     content: Uint8Array,
     mode: number,
-    owner?: Owner,
+    options: CreateFileOptions = {},
   ): Promise<void> {
-    const file = await open(this.#pathOf(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
+    const { owner, applyUmask = false } = options
+    const path = this.#pathOf(name)
+    const file = await open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
     try {
       await file.writeFile(content)
       // chown before chmod: a chown may clear set-id bits that `mode` asks for.
       if (owner !== undefined) await file.chown(owner.uid, owner.gid)
-      await file.chmod(mode)
-    } finally {
-      await file.close()
+      if (!applyUmask) await file.chmod(mode)
+    } catch (error) {
+      await file.close().catch(() => undefined)
+      await unlink(path).catch(() => undefined)
+      throw error
     }
+    await file.close()
   }
 
   /**
@@ -152,6 +182,18 @@ export class DirectoryHandle {
     for await (const dirent of listing as AsyncIterable<Dirent<string | Buffer>>) {
       yield { name: Buffer.from(dirent.name), kind: kindOf(dirent) }
     }
+  }
+
+  /** What `name` is, a symlink not followed, or undefined when nothing is there. */
+  async entryKind(name: string | Buffer): Promise<EntryKind | undefined> {
+    let stats: Stats
+    try {
+      stats = await lstat(this.#pathOf(name))
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined
+      throw error
+    }
+    return kindOf(stats)
   }
 
   /** Unlinks a non-directory (a symlink is removed, never followed); EISDIR for a directory. */
@@ -206,10 +248,10 @@ export class DirectoryHandle {
 const DOT = Buffer.from('.')
 const DOT_DOT = Buffer.from('..')
 
-function kindOf(dirent: Dirent<string | Buffer>): EntryKind {
-  if (dirent.isDirectory()) return 'directory'
-  if (dirent.isFile()) return 'file'
-  if (dirent.isSymbolicLink()) return 'symlink'
+function kindOf(entry: Dirent<string | Buffer> | Stats): EntryKind {
+  if (entry.isDirectory()) return 'directory'
+  if (entry.isFile()) return 'file'
+  if (entry.isSymbolicLink()) return 'symlink'
   return 'other'
 }
 

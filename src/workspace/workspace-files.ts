@@ -89,7 +89,7 @@ export async function writeInputFiles(
         chain.push({ name, directory })
         if (owner !== undefined) await directory.chown(owner.uid, owner.gid)
       }
-      await (chain.at(-1)?.directory ?? root).createFile(base, file.content, fileMode, owner)
+      await (chain.at(-1)?.directory ?? root).createFile(base, file.content, fileMode, { owner })
     }
   } finally {
     for (const { directory } of chain.reverse()) await directory.close().catch(() => undefined)
