@@ -3,6 +3,7 @@ import { SandboxError } from '../errors.js'
 import { EXIT } from './exit-codes.js'
 import { HELP } from './help.js'
 import { type ParsedCommand, parseCommand } from './parse-command.js'
+import { escapeControlCharacters } from './terminal-text.js'
 
 type Command = (command: ParsedCommand) => Promise<number>
 
@@ -33,7 +34,9 @@ async function main(argv: readonly string[]): Promise<number> {
 /** Known errors print their message only; a stack trace would only hide the fix. */
 function reportError(error: unknown): number {
   if (error instanceof SandboxError) {
-    process.stderr.write(`tinyagent-sandbox: ${error.message}\n`)
+    // The message may quote a name that came from the sandbox (a returned file's).
+    const message = process.stderr.isTTY ? escapeControlCharacters(error.message) : error.message
+    process.stderr.write(`tinyagent-sandbox: ${message}\n`)
     if (error.code === 'invalid_argument')
       process.stderr.write('Run `tinyagent-sandbox --help` for usage.\n')
     return error.code === 'engine_unavailable' || error.code === 'image_missing'

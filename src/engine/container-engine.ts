@@ -14,19 +14,21 @@ export interface ExecuteRequest {
   readonly stdin: string
   /** Wall clock from the moment stdin is written; past it the container is killed. */
   readonly timeoutMs: number
-  /** Cap on each of stdout and stderr; past it the container is killed. */
-  readonly outputLimitBytes: number
   /**
-   * Extra room on stderr for the runner's closing report (charts, tables), which is not the
-   * code's output; the caller cuts the code's own stderr back to `outputLimitBytes`. @default 0
+   * Cap on what the code writes to each of stdout and stderr (the runner's markers and
+   * report do not count); past it the container is killed. Streamed and returned output
+   * alike end at the cap.
    */
-  readonly stderrAllowanceBytes?: number | undefined
+  readonly outputLimitBytes: number
+  /** The largest runner report (the frame's body: value, charts, table) kept. @default 0 */
+  readonly reportLimitBytes?: number | undefined
   readonly signal?: AbortSignal | undefined
   readonly onOutput?: OutputListener | undefined
   /**
    * What the runner writes once it has reported its result: when both are seen, the run is
    * over without waiting for the container to exit (the exit code is then the runner's to
-   * say). Without them, the run ends when the container exits.
+   * say). Without them, the run ends when the container exits. They are never the code's
+   * output: both are taken out of it, and the last report is returned beside it.
    */
   readonly endOfRun?: EndOfRunMarkers | undefined
 }
@@ -43,8 +45,11 @@ export interface ContainerOutcome {
    * cannot cause this (it leaves no engine event), so it cannot pass its own exit for it.
    */
   readonly stoppedByEngine: boolean
+  /** What the code wrote, the runner's markers taken out, within the cap. */
   readonly stdout: string
   readonly stderr: string
+  /** The body of the runner's last report line (its frame, JSON), when there was one. */
+  readonly report?: string | undefined
   readonly stdoutTruncated: boolean
   readonly stderrTruncated: boolean
   /** From stdin written to the end of the run. */

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream'
 import type Docker from 'dockerode'
 import type { ContainerCreateOptions } from 'dockerode'
 import type { Logger } from '../logger.js'
+import { CodeOutput } from './code-output.js'
 import type {
   ContainerOutcome,
   ExecuteRequest,
@@ -12,7 +13,6 @@ import { ContainerGone, StoppedContainer } from './container-proofs.js'
 import { EndOfRunWatch } from './end-of-run-watch.js'
 import { killedByEngineSince } from './engine-kill-events.js'
 import { LABEL_EXECUTION } from './labels.js'
-import { OutputCollector } from './output-collector.js'
 import { OutputRouter } from './output-router.js'
 
 /** After the container exits, how long to wait for the attach stream to deliver the rest. */
@@ -147,18 +147,15 @@ export class DockerStartedContainer implements StartedContainer {
     const completed = new Promise<'complete'>((resolve) => {
       complete = () => resolve('complete')
     })
-    const collect = (stream: 'stdout' | 'stderr', limit: number) =>
-      new OutputCollector(
-        limit,
-        () => stop('output_limit'),
-        (chunk) => request.onOutput?.(stream, chunk),
-      )
-    const collectors = {
-      stdout: collect('stdout', request.outputLimitBytes),
-      stderr: collect('stderr', request.outputLimitBytes + (request.stderrAllowanceBytes ?? 0)),
-    }
+    const output = new CodeOutput({
+      limitBytes: request.outputLimitBytes,
+      markers: request.endOfRun,
+      reportBytes: request.reportLimitBytes ?? 0,
+      onOverflow: () => stop('output_limit'),
+      onKept: request.onOutput,
+    })
     this.#router.attach((stream, chunk) => {
-      collectors[stream].push(chunk)
+      output.push(stream, chunk)
       if (watch === undefined) return
       watch.push(stream, chunk)
       if (watch.complete) complete()
@@ -176,6 +173,7 @@ export class DockerStartedContainer implements StartedContainer {
       const runMs = performance.now() - startedAt
       const byRunner = ended === 'complete' && stopReason === 'exited'
       if (!byRunner) await Promise.race([this.#drained, delay(DRAIN_GRACE_MS)])
+      output.end()
       const state = byRunner ? undefined : (await this.#container.inspect()).State
       const exitCode = state?.ExitCode ?? null
       const signalled = stopReason === 'exited' && exitCode !== null && exitCode > SIGNAL_EXIT_BASE
@@ -186,10 +184,11 @@ export class DockerStartedContainer implements StartedContainer {
         stoppedByEngine:
           signalled &&
           (await killedByEngineSince(this.#docker, this.id, startedAtSeconds, this.#logger)),
-        stdout: collectors.stdout.text(),
-        stderr: collectors.stderr.text(),
-        stdoutTruncated: collectors.stdout.truncated,
-        stderrTruncated: collectors.stderr.truncated,
+        stdout: output.text('stdout'),
+        stderr: output.text('stderr'),
+        stdoutTruncated: output.truncated('stdout'),
+        stderrTruncated: output.truncated('stderr'),
+        report: output.report,
         runMs,
       }
     } finally {

@@ -16,7 +16,6 @@ import type { ExecutionResult } from './execution-result.js'
 import type { HostFiles } from './host-files.js'
 import { summarizeOutcome } from './outcome.js'
 import { reportAllowanceBytes, runnerInput } from './runner-input.js'
-import { RunnerMarkerFilter } from './runner-marker-filter.js'
 import { endOfRun, newRunnerMarkers, type RunnerMarkers } from './runner-markers.js'
 import type { WarmPool } from './warm-pool.js'
 
@@ -62,7 +61,7 @@ export async function executeInContainer(
     if (outcome === 'aborted' || outcome instanceof Error) return settled(execution, outcome)
     const collected = await collect(execution, lease)
     if (collected === 'aborted' || collected instanceof Error) return settled(execution, collected)
-    return toResult(execution, outcome, collected, markers)
+    return toResult(execution, outcome, collected)
   } finally {
     await lease.end()
   }
@@ -73,13 +72,9 @@ async function run(
   lease: Lease,
   markers: RunnerMarkers,
 ): Promise<ContainerOutcome | 'aborted' | Error> {
-  const filtered = filterMarkers(execution.onOutput, markers)
   try {
     await lease.workspace?.writeInputs(execution.request.files)
-    const outcome = await lease.container.execute(
-      executeRequest(execution, markers, filtered?.listener),
-    )
-    filtered?.flush()
+    const outcome = await lease.container.execute(executeRequest(execution, markers))
     return outcome.stopReason === 'aborted' ? 'aborted' : outcome
   } catch (error) {
     return asError(error)
@@ -121,11 +116,7 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))
 }
 
-function executeRequest(
-  execution: ContainerExecution,
-  markers: RunnerMarkers,
-  onOutput: OutputListener | undefined,
-): ExecuteRequest {
+function executeRequest(execution: ContainerExecution, markers: RunnerMarkers): ExecuteRequest {
   const { request, signal, config } = execution
   const timeoutMs = request.timeoutSeconds * 1_000
   return {
@@ -139,34 +130,11 @@ function executeRequest(
       ),
     timeoutMs,
     outputLimitBytes: request.limits.output_bytes,
-    stderrAllowanceBytes: reportAllowanceBytes(request.limits),
+    reportLimitBytes: reportAllowanceBytes(request.limits),
     signal,
-    onOutput,
+    // The engine takes the markers out: only the code's output is streamed.
+    onOutput: execution.onOutput,
     endOfRun: endOfRun(markers),
-  }
-}
-
-/** Streams only the code's output: this execution's markers, and what follows them, are held back. */
-function filterMarkers(
-  onOutput: OutputListener | undefined,
-  markers: RunnerMarkers,
-): { listener: OutputListener; flush: () => void } | undefined {
-  if (onOutput === undefined) return undefined
-  const filters = {
-    stdout: new RunnerMarkerFilter(markers.end),
-    stderr: new RunnerMarkerFilter(markers.frame),
-  }
-  // Latin-1 maps bytes to characters one to one, and a marker's bytes never occur inside a
-  // multi-byte UTF-8 character, so filtering never splits or changes a character.
-  const send = (stream: 'stdout' | 'stderr', text: string): void => {
-    if (text !== '') onOutput(stream, Buffer.from(text, 'latin1'))
-  }
-  return {
-    listener: (stream, chunk) => send(stream, filters[stream].push(chunk.toString('latin1'))),
-    flush: () => {
-      send('stdout', filters.stdout.flush())
-      send('stderr', filters.stderr.flush())
-    },
   }
 }
 
@@ -174,13 +142,11 @@ function toResult(
   execution: ContainerExecution,
   outcome: ContainerOutcome,
   collected: CollectedFiles,
-  markers: RunnerMarkers,
 ): ExecutionResult {
   const summary = summarizeOutcome(outcome, {
     timeoutSeconds: execution.request.timeoutSeconds,
     configuredTimeoutSeconds: execution.config.code_execution.timeout_seconds,
     limits: execution.request.limits,
-    markers,
   })
   return {
     id: execution.id,

@@ -3,8 +3,7 @@ import type { ContainerOutcome } from '../engine/container-engine.js'
 import type { Violation } from '../policy/types.js'
 import type { ExecutionStatus, PythonError } from './execution-result.js'
 import { NO_RICH_RESULT, type RichResult } from './rich-result.js'
-import { splitRunnerFrame, stripEndMarker } from './runner-frame.js'
-import type { RunnerMarkers } from './runner-markers.js'
+import { readRunnerFrame } from './runner-frame.js'
 
 export interface OutcomeSummary extends RichResult {
   readonly status: ExecutionStatus
@@ -24,8 +23,6 @@ export interface OutcomeContext {
   /** `code_execution.timeout_seconds`; a request may have asked for less. */
   readonly configuredTimeoutSeconds: number
   readonly limits: LimitsConfig
-  /** This execution's markers: only they end the output and carry the frame. */
-  readonly markers: RunnerMarkers
 }
 
 /** Maps what the container did to the status the caller sees, with a message naming the setting. */
@@ -33,14 +30,7 @@ export function summarizeOutcome(
   outcome: ContainerOutcome,
   context: OutcomeContext,
 ): OutcomeSummary {
-  const split = splitRunnerFrame(outcome.stderr, context.markers)
-  const { frame } = split
-  // Stderr had extra room for the runner's report; the code's own part keeps the usual cap.
-  const stderrBytes = Buffer.from(split.stderr, 'utf8')
-  const stderrCut = stderrBytes.length > context.limits.output_bytes
-  const stderr = stderrCut
-    ? stderrBytes.subarray(0, context.limits.output_bytes).toString('utf8')
-    : split.stderr
+  const frame = readRunnerFrame(outcome.report)
   const error = frame?.error ?? null
   const killedByUs = outcome.stopReason !== 'exited'
   // A run that ended on the runner's report has no container exit code yet: the frame has it.
@@ -50,9 +40,9 @@ export function summarizeOutcome(
   return {
     status,
     exitCode: killedByUs ? null : exited.exitCode,
-    stdout: stripEndMarker(outcome.stdout, context.markers),
-    stderr,
-    truncated: outcome.stdoutTruncated || outcome.stderrTruncated || stderrCut,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+    truncated: outcome.stdoutTruncated || outcome.stderrTruncated,
     error,
     message:
       guarded.length > 0 ? guardMessage(guarded) : messageFor(status, exited, error, context),

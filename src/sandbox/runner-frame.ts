@@ -2,16 +2,6 @@ import { runtimeViolation } from '../policy/runtime-violation.js'
 import type { Violation } from '../policy/types.js'
 import type { PythonError } from './execution-result.js'
 import { type RichResult, readRichResult } from './rich-result.js'
-import { withoutMarkers } from './runner-marker-filter.js'
-import type { RunnerMarkers } from './runner-markers.js'
-
-/**
- * Removes the runner's end markers from stdout (a process the code forked carries the
- * runner's code too). Marker-shaped text without this execution's secret stays: it is output.
- */
-export function stripEndMarker(stdout: string, markers: RunnerMarkers): string {
-  return withoutMarkers(stdout, markers.end)
-}
 
 export interface RunnerFrame extends RichResult {
   readonly exitCode: number
@@ -21,23 +11,12 @@ export interface RunnerFrame extends RichResult {
 }
 
 /**
- * Splits the runner's result frame, found by this execution's secret, from stderr. Output
- * that the code printed stays as it was, forged frames included; a missing or damaged frame
- * (output cut, process killed) gives `frame: undefined` and the stderr untouched.
+ * Reads the runner's report (the body of its last frame line, found by this execution's
+ * secret and taken out of stderr by the engine). A missing or damaged report (output cut,
+ * process killed) gives undefined.
  */
-export function splitRunnerFrame(
-  stderr: string,
-  markers: RunnerMarkers,
-): { stderr: string; frame: RunnerFrame | undefined } {
-  // The last frame is the runner's own; one before it came from a process the code forked.
-  const start = stderr.lastIndexOf(markers.frame)
-  if (start === -1) return { stderr, frame: undefined }
-  const body = start + markers.frame.length
-  const end = stderr.indexOf('\n', body)
-  if (end === -1) return { stderr, frame: undefined }
-  const frame = parseFrame(stderr.slice(body, end))
-  if (frame === undefined) return { stderr, frame: undefined }
-  return { stderr: withoutMarkers(stderr, markers.frame), frame }
+export function readRunnerFrame(report: string | undefined): RunnerFrame | undefined {
+  return report === undefined ? undefined : parseFrame(report)
 }
 
 function parseFrame(json: string): RunnerFrame | undefined {

@@ -1,12 +1,43 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, test } from 'vitest'
 import { ConfigError } from '../errors.js'
+import type { Logger } from '../logger.js'
 import { ApiKeys } from './api-keys.js'
 
 const A = 'aaaaaaaaaaaaaaaa-1'
 const B = 'bbbbbbbbbbbbbbbb-2'
+
+/** A key file in a fresh directory, owner-only unless the test says otherwise. */
+const withKeyFile = test.extend<{
+  keyFile: (text: string, mode?: number) => Promise<string>
+}>({
+  // biome-ignore lint/correctness/noEmptyPattern: vitest fixtures take their dependencies by destructuring
+  keyFile: async ({}, use) => {
+    const dir = await mkdtemp(join(tmpdir(), 'tinyagent-keys-'))
+    try {
+      await use(async (text, mode = 0o600) => {
+        const file = join(dir, 'keys')
+        await writeFile(file, text)
+        await chmod(file, mode)
+        return file
+      })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
+})
+
+/** A logger that keeps its warnings. */
+function recordingLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = []
+  return { warnings, error() {}, warn: (message) => warnings.push(message), info() {}, debug() {} }
+}
+
+function accepted(keys: ApiKeys, candidates: readonly string[]): boolean[] {
+  return candidates.map((key) => keys.identify(key) !== undefined)
+}
 
 describe('ApiKeys', () => {
   it('identifies a known key by a stable digest prefix and nothing else', () => {
@@ -30,19 +61,65 @@ describe('ApiKeys', () => {
     )
   })
 
-  it('reads keys from the env var and the key file, skipping comments and blank lines', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tinyagent-keys-'))
-    try {
-      const file = join(dir, 'keys')
-      await writeFile(file, `# operators\n${B}  # ops team\n\n`)
+  withKeyFile(
+    'reads keys from the env var and the key file, skipping comment lines and blank lines',
+    async ({ keyFile }) => {
+      const file = await keyFile(`# operators\n   # indented comment\n\n${B}\n\n`)
       const keys = await ApiKeys.load({ TINYAGENT_SANDBOX_API_KEYS: ` ${A} ,` }, file)
-      expect([keys.identify(A) !== undefined, keys.identify(B) !== undefined]).toStrictEqual([
+      expect(accepted(keys, [A, B, '# operators', '# indented comment'])).toStrictEqual([
         true,
         true,
+        false,
+        false,
       ])
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+    },
+  )
+
+  withKeyFile(
+    'takes a `#` inside a key as part of it, not as the start of a comment',
+    async ({ keyFile }) => {
+      const key = 'abcdefghijklmnopq#rstuvwxyz0123456789'
+      const file = await keyFile(`${key}\n${B} # ops team\n`)
+      const keys = await ApiKeys.load({}, file)
+      expect(accepted(keys, [key, 'abcdefghijklmnopq', `${B} # ops team`, B])).toStrictEqual([
+        true,
+        false,
+        true,
+        false,
+      ])
+    },
+  )
+
+  withKeyFile('reads a key file with CRLF line endings', async ({ keyFile }) => {
+    const file = await keyFile(`# keys\r\n${A}\r\n\r\n${B}\r\n`)
+    const keys = await ApiKeys.load({}, file)
+    expect(accepted(keys, [A, B, `${A}\r`])).toStrictEqual([true, true, false])
+  })
+
+  withKeyFile('trims the whitespace around a key', async ({ keyFile }) => {
+    const file = await keyFile(`  \t${A}   \n`)
+    const keys = await ApiKeys.load({}, file)
+    expect(accepted(keys, [A, `  \t${A}   `])).toStrictEqual([true, false])
+  })
+
+  withKeyFile(
+    'warns through the logger when group or others may read or write the key file',
+    async ({ keyFile }) => {
+      const file = await keyFile(`${A}\n`, 0o644)
+      const logger = recordingLogger()
+      const keys = await ApiKeys.load({}, file, { logger })
+      expect(keys.identify(A)).toBeDefined()
+      expect(logger.warnings).toStrictEqual([
+        `The API key file ${file} (server.api_key_file) is readable or writable by group or others (mode 644); restrict it with \`chmod 600 ${file}\`.`,
+      ])
+    },
+  )
+
+  withKeyFile('says nothing about an owner-only key file', async ({ keyFile }) => {
+    const file = await keyFile(`${A}\n`, 0o600)
+    const logger = recordingLogger()
+    await ApiKeys.load({}, file, { logger })
+    expect(logger.warnings).toStrictEqual([])
   })
 
   it('names server.api_key_file when the file is missing', async () => {

@@ -3,11 +3,12 @@ import type { ExecutionResult } from '../../sandbox/execution-result.js'
 import { Sandbox } from '../../sandbox/sandbox.js'
 import { loadContext } from '../cli-context.js'
 import { EXIT, exitCodeFor } from '../exit-codes.js'
-import { formatViolation, statusLine } from '../format-result.js'
+import { formatHumanResult } from '../format-result.js'
 import { readInputFiles } from '../input-files.js'
 import type { ParsedCommand } from '../parse-command.js'
 import { readSource } from '../read-source.js'
-import { artifactFiles, summarizeRichResult } from '../write-artifacts.js'
+import { terminalSafeJson } from '../terminal-text.js'
+import { artifactFiles } from '../write-artifacts.js'
 import { checkOutputDir, type OutputFileOptions, writeOutputFiles } from '../write-output-files.js'
 
 /**
@@ -49,7 +50,7 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
       out === undefined
         ? []
         : await writeOutputFiles(out, [...result.files, ...artifactFiles(result)], outOptions)
-    if (command.values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`)
+    if (command.values.json === true) process.stdout.write(`${terminalSafeJson(result)}\n`)
     else printHuman(result, written, out)
     return exitCodeFor(result.status)
   } catch (error) {
@@ -70,24 +71,12 @@ function printHuman(
   written: readonly string[],
   outDir: string | undefined,
 ): void {
-  process.stdout.write(result.stdout)
-  const rich = summarizeRichResult(result)
-  if (rich.length > 0) process.stdout.write(`${rich.join('\n')}\n`)
-  process.stderr.write(result.stderr)
-  if (result.violations.length > 0)
-    process.stderr.write(`${result.violations.map(formatViolation).join('\n')}\n`)
-  // A traceback on stderr already says what the message would.
-  const explained = result.error !== null && result.error.traceback !== ''
-  if (result.message !== null && !explained) process.stderr.write(`${result.message}\n`)
-  if (outDir !== undefined) {
-    process.stderr.write(`[tinyagent-sandbox] wrote ${written.length} file(s) to ${outDir}\n`)
-  } else if (result.files.length > 0) {
-    const names = result.files.map((file) => file.name).join(', ')
-    process.stderr.write(
-      `[tinyagent-sandbox] ${result.files.length} file(s) returned (${names}); --out DIR saves them\n`,
-    )
-  }
-  process.stderr.write(`${statusLine(result)}\n`)
+  const text = formatHumanResult(result, written, outDir, {
+    stdout: process.stdout.isTTY === true,
+    stderr: process.stderr.isTTY === true,
+  })
+  process.stdout.write(text.stdout)
+  process.stderr.write(text.stderr)
 }
 
 function parseTimeout(value: string | undefined): number | undefined {

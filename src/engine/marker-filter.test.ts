@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { RunnerMarkerFilter } from './runner-marker-filter.js'
-import { newRunnerMarkers } from './runner-markers.js'
+import { newRunnerMarkers } from '../sandbox/runner-markers.js'
+import { MarkerFilter } from './marker-filter.js'
 
 const markers = newRunnerMarkers('0123456789abcdef0123456789abcdef')
 const END_MARKER = markers.end
@@ -9,11 +9,11 @@ const FRAME_MARKER = markers.frame
 const FRAME = `${FRAME_MARKER}{"exitCode":0,"error":null}\n`
 
 function run(chunks: readonly string[], marker = FRAME_MARKER): string[] {
-  const filter = new RunnerMarkerFilter(marker)
+  const filter = new MarkerFilter(marker)
   return [...chunks.map((chunk) => filter.push(chunk)), filter.flush()]
 }
 
-describe('RunnerMarkerFilter', () => {
+describe('MarkerFilter', () => {
   it('passes ordinary output through at once, newlines included', () => {
     expect(run(['warning\n', 'more\n'])).toStrictEqual(['warning\n', 'more\n', ''])
   })
@@ -55,5 +55,17 @@ describe('RunnerMarkerFilter', () => {
     expect(run(['c\n', forged, 'd\n', END_MARKER], END_MARKER).join('')).toBe(`c\n${forged}d\n`)
     const fake = `\n\x1etinyagent-result ${'f'.repeat(32)} {"exitCode":0}\n`
     expect(run([fake, 'more\n', FRAME]).join('')).toBe(`${fake}more\n`)
+  })
+
+  it('keeps the body of the last whole frame line, up to its cap', () => {
+    const filter = new MarkerFilter(FRAME_MARKER, 20)
+    filter.push(`a${FRAME_MARKER}{"n":1}\nb${FRAME_MARKER}{"n":`)
+    expect(filter.lastLine).toBe('{"n":1}')
+    filter.push('2}\n')
+    expect(filter.lastLine).toBe('{"n":2}')
+    filter.push(`${FRAME_MARKER}${'x'.repeat(30)}\n`)
+    expect([filter.lastLine, filter.lineOverflow]).toEqual(['{"n":2}', true])
+    filter.push(`${FRAME_MARKER}{"n":3}\n`)
+    expect(filter.lastLine).toBe('{"n":3}')
   })
 })
