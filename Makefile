@@ -35,7 +35,7 @@ test: build image
 
 # The container suites again under gVisor (the CLI suite writes its own runc configs).
 test-runsc: build image
-	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts test/warm-pool.test.ts test/results.test.ts test/security test/faults/orchestrator-crash.test.ts $(VITEST_ARGS)
+	TINYAGENT_TEST_RUNTIME=runsc npx vitest run --project docker src test/files.test.ts test/limits.test.ts test/warm-pool.test.ts test/results.test.ts test/security test/faults/orchestrator-crash.test.ts test/faults/chaos.test.ts $(VITEST_ARGS)
 
 # Stops and restarts dockerd under running executions: never beside other container suites.
 test-engine-restart: build image

@@ -7,6 +7,11 @@ export const EXIT = {
   usage: 2,
   policyViolation: 3,
   engine: 4,
+  /**
+   * EX_SOFTWARE (sysexits.h): `serve` or `mcp` met an unhandled rejection or uncaught
+   * exception, a bug of ours; it was logged with its stack and the sandbox drained first.
+   */
+  software: 70,
   interrupted: 130,
 } as const
 
@@ -16,6 +21,7 @@ export const EXIT_CODE_HELP = `Exit codes:
   2    usage or configuration error (bad flag, invalid config.yml, unreadable file)
   3    refused by the static policy (check: at least one violation or syntax error)
   4    the Docker engine is unreachable, or the image or runtime is missing
+  70   serve or mcp stopped on an internal error (logged with its stack); containers removed
   130  interrupted (Ctrl-C); the container was removed`
 
 export function exitCodeFor(status: ExecutionStatus): number {

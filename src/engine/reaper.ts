@@ -11,6 +11,11 @@ export interface ReapOptions {
   readonly includeLive?: boolean
   /** @default process liveness via signal 0 */
   readonly isAlive?: (pid: number) => boolean
+  /**
+   * Also remove these, though their owner lives: a live process's own containers that none
+   * of its executions holds any more (a removal that failed). @default none
+   */
+  readonly isLeftover?: (container: ManagedContainer) => boolean
 }
 
 /**
@@ -20,7 +25,9 @@ export interface ReapOptions {
 export async function reap(engine: ContainerEngine, options: ReapOptions): Promise<string[]> {
   const isAlive = options.isAlive ?? processIsAlive
   const containers = await engine.listManaged(options.instanceId)
-  const doomed = containers.filter((c) => options.includeLive === true || isOrphan(c, isAlive))
+  const doomed = containers.filter(
+    (c) => options.includeLive === true || isOrphan(c, isAlive) || options.isLeftover?.(c) === true,
+  )
   await Promise.all(doomed.map((container) => engine.remove(container.id)))
   return doomed.map((container) => container.id)
 }

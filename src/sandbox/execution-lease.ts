@@ -81,7 +81,13 @@ export async function createWarmEntry(
     workspace = await workspaceFor(context, settings.limits.workspace_mb)
     const spec = specFor(context, settings.limits, workspace, idleDeadlineMs, preload)
     const container = await context.engine.start(spec, READY_MARKER)
-    return { container, workspace, createdAt: performance.now(), preloaded: preload.length > 0 }
+    return {
+      executionId: context.id,
+      container,
+      workspace,
+      createdAt: performance.now(),
+      preloaded: preload.length > 0,
+    }
   } catch (error) {
     await removeWorkspaceOnceGone(context, workspace)
     throw error

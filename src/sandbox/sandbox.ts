@@ -35,6 +35,11 @@ export interface SandboxOptions {
    * directory each, as an orchestrator without root gets. @default 'tmpfs'
    */
   readonly workspaces?: 'tmpfs' | 'directory'
+  /**
+   * How often this process removes what dead processes of its instance left, and its own
+   * containers and workspaces that a failed removal left. @default 30_000
+   */
+  readonly sweepIntervalMs?: number
 }
 
 export interface CloseOptions {
@@ -55,6 +60,11 @@ export class Sandbox {
   readonly #owner = currentOwner()
   readonly #shutdown = new AbortController()
   readonly #hostFiles: HostFiles | undefined
+  /**
+   * Execution ids (runs and warm containers) whose containers and workspaces this process
+   * holds; the sweep removes its own others, left by a removal that failed.
+   */
+  readonly #active = new Set<string>()
   readonly #sweepTimer: NodeJS.Timeout
   #closed = false
   #runtimeChoice: Promise<string> | undefined
@@ -65,13 +75,14 @@ export class Sandbox {
     engine: ContainerEngine,
     logger: Logger,
     hostFiles: HostFiles | undefined,
+    sweepIntervalMs: number,
   ) {
     this.config = config
     this.#engine = engine
     this.#logger = logger
     this.#hostFiles = hostFiles
     // Any live process of the instance removes what dead ones left, not only at start-up.
-    this.#sweepTimer = setInterval(() => void this.#reapOrphans(), SWEEP_INTERVAL_MS).unref()
+    this.#sweepTimer = setInterval(() => void this.#reapOrphans(), sweepIntervalMs).unref()
     this.#queue = new ExecutionQueue({
       concurrency: config.orchestrator.concurrency,
       queueLimit: config.orchestrator.queue_limit,
@@ -88,7 +99,8 @@ export class Sandbox {
       options.workspaces !== 'directory',
     )
     const engine = options.engine ?? new DockerEngine({ logger })
-    const sandbox = new Sandbox(config, engine, logger, hostFiles)
+    const sweepMs = options.sweepIntervalMs ?? SWEEP_INTERVAL_MS
+    const sandbox = new Sandbox(config, engine, logger, hostFiles, sweepMs)
     await sandbox.#reapOrphans()
     sandbox.#startPool()
     return sandbox
@@ -153,20 +165,34 @@ export class Sandbox {
       size: pool.size,
       idleMs: pool.idle_seconds * 1_000,
       logger: this.#logger,
-      create: async (options) =>
-        createWarmEntry(
-          {
-            engine: this.#engine,
-            config: this.config,
-            logger: this.#logger,
-            owner: this.#owner,
-            runtime: await this.#runtime(),
-            hostFiles: this.#hostFiles,
-            id: randomUUID(),
-          },
-          options.preload ? preload : [],
-        ),
-      remove: (entry) => removeAll(this.#logger, entry.container, entry.workspace),
+      create: async (options) => {
+        const id = randomUUID()
+        this.#active.add(id)
+        try {
+          return await createWarmEntry(
+            {
+              engine: this.#engine,
+              config: this.config,
+              logger: this.#logger,
+              owner: this.#owner,
+              runtime: await this.#runtime(),
+              hostFiles: this.#hostFiles,
+              id,
+            },
+            options.preload ? preload : [],
+          )
+        } catch (error) {
+          this.#active.delete(id)
+          throw error
+        }
+      },
+      remove: async (entry) => {
+        try {
+          await removeAll(this.#logger, entry.container, entry.workspace)
+        } finally {
+          this.#active.delete(entry.executionId)
+        }
+      },
     })
   }
 
@@ -182,6 +208,7 @@ export class Sandbox {
     } catch (error) {
       return engineErrorResult(id, null, error)
     }
+    this.#active.add(id)
     const result = await executeInContainer({
       engine: this.#engine,
       config: this.config,
@@ -194,7 +221,7 @@ export class Sandbox {
       signal,
       onOutput,
       pool: this.#pool,
-    })
+    }).finally(() => this.#active.delete(id))
     if (result === 'aborted')
       throw this.#shutdown.signal.aborted ? new ShutDownError() : new AbortedError()
     return result
@@ -224,10 +251,17 @@ export class Sandbox {
     return { ...result, durationMs }
   }
 
+  #isLeftover(owner: string, executionId: string): boolean {
+    return owner === this.#owner && !this.#active.has(executionId)
+  }
+
   async #reapOrphans(): Promise<void> {
     const instanceId = this.config.orchestrator.instance_id
     try {
-      const removed = await reap(this.#engine, { instanceId })
+      const removed = await reap(this.#engine, {
+        instanceId,
+        isLeftover: (c) => this.#isLeftover(c.owner, c.executionId),
+      })
       if (removed.length > 0)
         this.#logger.warn('removed orphaned containers', { count: removed.length })
     } catch (error) {
@@ -243,6 +277,7 @@ export class Sandbox {
       root,
       instanceId,
       isAlive: processIsAlive,
+      isLeftover: (owner, executionId) => this.#isLeftover(owner, executionId),
       engine: this.#engine,
     }).catch((error: unknown) => {
       this.#logger.warn('could not reap orphaned workspaces', { error: String(error) })

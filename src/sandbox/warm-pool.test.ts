@@ -25,7 +25,7 @@ class FakeContainer implements StartedContainer {
 }
 
 function entry(container = new FakeContainer(), createdAt = 0, preloaded = true): WarmEntry {
-  return { container, workspace: undefined, createdAt, preloaded }
+  return { executionId: container.id, container, workspace: undefined, createdAt, preloaded }
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))

@@ -4,6 +4,8 @@ import type { Workspace } from '../workspace/workspace.js'
 
 /** A started container waiting for code, with its own workspace when file operations are on. */
 export interface WarmEntry {
+  /** The id its container and workspace were made under. */
+  readonly executionId: string
   readonly container: StartedContainer
   readonly workspace: Workspace | undefined
   readonly createdAt: number

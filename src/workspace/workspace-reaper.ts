@@ -11,6 +11,8 @@ export interface WorkspaceReapOptions {
   /** Also remove workspaces whose owner process is alive. @default false */
   readonly includeLive?: boolean
   readonly isAlive: (pid: number) => boolean
+  /** Also these of a live owner (`host/pid`): ones none of its executions holds any more. */
+  readonly isLeftover?: (owner: string, executionId: string) => boolean
   /** Asked, for each workspace, whether its container is gone: none is removed while one exists. */
   readonly engine: Pick<ContainerEngine, 'containerGone'>
 }
@@ -31,7 +33,8 @@ export async function reapWorkspaces(options: WorkspaceReapOptions): Promise<str
     if (match === null) continue
     const [, host, pid, executionId] = match as unknown as [string, string, string, string]
     const orphan = host === hostname() && !options.isAlive(Number(pid))
-    if (!orphan && options.includeLive !== true) continue
+    const leftover = options.isLeftover?.(`${host}/${pid}`, executionId) === true
+    if (!orphan && !leftover && options.includeLive !== true) continue
     if ((await options.engine.containerGone(executionId)) === undefined) continue
     const path = join(parent, name)
     await removeWorkspaceDir(path)

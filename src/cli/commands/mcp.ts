@@ -5,6 +5,7 @@ import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
 import { packageVersion } from '../package-version.js'
 import type { ParsedCommand } from '../parse-command.js'
+import { FATAL_GRACE_MS, installProcessGuards } from '../process-guards.js'
 import { nextSignal } from '../signals.js'
 
 /**
@@ -18,6 +19,14 @@ export async function mcpCommand(command: ParsedCommand): Promise<number> {
   )
   const sandbox = await Sandbox.create({ config, logger })
   const server = createMcpServer({ sandbox, version: await packageVersion() })
+  // A bug of ours (an unhandled rejection) drains what runs and exits 70, never silently.
+  installProcessGuards({
+    logger,
+    onFatal: async () => {
+      await sandbox.close({ graceMs: FATAL_GRACE_MS })
+      await server.close()
+    },
+  })
   const transport = new StdioServerTransport()
   const stdinClosed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve)

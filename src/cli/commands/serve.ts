@@ -7,6 +7,7 @@ import { loadContext } from '../cli-context.js'
 import { EXIT } from '../exit-codes.js'
 import { packageVersion } from '../package-version.js'
 import type { ParsedCommand } from '../parse-command.js'
+import { FATAL_GRACE_MS, installProcessGuards } from '../process-guards.js'
 import { nextSignal } from '../signals.js'
 
 /**
@@ -22,10 +23,15 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     ...(command.values.host === undefined ? {} : { host: parseHost(command.values.host) }),
     ...(command.values.port === undefined ? {} : { port: parsePort(command.values.port) }),
   }
-  const apiKeys = await ApiKeys.load(process.env, server.api_key_file)
+  const apiKeys = await ApiKeys.load(process.env, server.api_key_file, { logger })
   const engine = new DockerEngine({ logger })
   const sandbox = await Sandbox.create({ config, engine, logger })
-  let http: HttpServer
+  let http: HttpServer | undefined
+  // A bug of ours (an unhandled rejection) drains what runs and exits 70, never silently.
+  installProcessGuards({
+    logger,
+    onFatal: () => (http ?? sandbox).close({ graceMs: FATAL_GRACE_MS }),
+  })
   try {
     const version = await packageVersion()
     http = await HttpServer.start({ sandbox, engine, apiKeys, server, logger, version })
