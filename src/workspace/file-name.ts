@@ -23,14 +23,27 @@ export function unsafeNameReason(name: string): string | undefined {
   return undefined
 }
 
+/** Directory levels one input name may have: the output walk looks 64 deep. */
+export const MAX_NAME_DEPTH = 32
+/** Distinct directories all the input names of one request may create together. */
+export const MAX_INPUT_DIRECTORIES = 10_000
+
+interface Node {
+  readonly children: Map<string, Node>
+  file: boolean
+}
+
 /**
- * Checks a list of names as a whole: each is safe, none repeats, and none is both a file
- * and the directory of another. Throws an error naming the field, e.g. `files[2].name`.
+ * Checks a list of names as a whole: each is safe and at most MAX_NAME_DEPTH deep, none
+ * repeats, none is both a file and the directory of another, and together they make at most
+ * MAX_INPUT_DIRECTORIES directories. The work is one step per path segment, so it is bounded
+ * by the request's size, never by the square of a name's depth. Throws an error naming the
+ * field, e.g. `files[2].name`.
  */
 export function assertSafeNames(names: readonly string[], field = 'files'): void {
   const seen = new Set<string>()
   names.forEach((name, index) => {
-    const reason = unsafeNameReason(name)
+    const reason = unsafeNameReason(name) ?? depthReason(name)
     if (reason !== undefined) {
       throw new InvalidArgumentError(
         `Invalid \`${field}[${index}].name\` ${JSON.stringify(name)}: ${reason}`,
@@ -42,15 +55,43 @@ export function assertSafeNames(names: readonly string[], field = 'files'): void
       )
     seen.add(name)
   })
+  const root: Node = { children: new Map(), file: false }
+  let directories = 0
   names.forEach((name, index) => {
     const segments = name.split('/')
-    for (let i = 1; i < segments.length; i++) {
-      const parent = segments.slice(0, i).join('/')
-      if (seen.has(parent)) {
+    let node = root
+    segments.forEach((segment, depth) => {
+      if (node.file) {
+        const parent = segments.slice(0, depth).join('/')
         throw new InvalidArgumentError(
           `Invalid \`${field}[${index}].name\`: ${JSON.stringify(parent)} is both a file and the directory of ${JSON.stringify(name)}`,
         )
       }
+      let child = node.children.get(segment)
+      if (child === undefined) {
+        child = { children: new Map(), file: false }
+        node.children.set(segment, child)
+        if (depth < segments.length - 1 && ++directories > MAX_INPUT_DIRECTORIES)
+          throw new InvalidArgumentError(
+            `Invalid \`${field}\`: the names make more than ${MAX_INPUT_DIRECTORIES} directories`,
+          )
+      }
+      node = child
+    })
+    if (node.children.size > 0) {
+      const other = names.find((n) => n.startsWith(`${name}/`)) ?? name
+      throw new InvalidArgumentError(
+        `Invalid \`${field}[${index}].name\`: ${JSON.stringify(name)} is both a file and the directory of ${JSON.stringify(other)}`,
+      )
     }
+    node.file = true
   })
+}
+
+function depthReason(name: string): string | undefined {
+  let slashes = 0
+  for (const char of name) if (char === '/') slashes++
+  return slashes > MAX_NAME_DEPTH
+    ? `expected at most ${MAX_NAME_DEPTH} directory levels`
+    : undefined
 }
