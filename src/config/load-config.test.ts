@@ -42,6 +42,9 @@ const DEFAULTS: SandboxConfig = {
     rate_limit_per_minute: 120,
     concurrency_per_key: 8,
     shutdown_grace_seconds: 10,
+    request_timeout_seconds: 30,
+    response_timeout_seconds: 60,
+    keep_alive_timeout_seconds: 5,
   },
   logging: { level: 'info' },
 }

@@ -283,7 +283,7 @@ const server = z
       .min(1)
       .optional()
       .describe(
-        'File of API keys, one per line (`#` starts a comment), added to those in the env var `TINYAGENT_SANDBOX_API_KEYS`. With any key set, requests need `Authorization: Bearer KEY`.',
+        'File of API keys, one per line (a line starting with `#` is a comment), added to those in the env var `TINYAGENT_SANDBOX_API_KEYS`. With any key set, requests need `Authorization: Bearer KEY`.',
       ),
     body_limit_bytes: z
       .int()
@@ -314,6 +314,30 @@ const server = z
       .default(10)
       .describe(
         'On SIGTERM or SIGINT, how long in-flight executions may finish before they are cancelled.',
+      ),
+    request_timeout_seconds: z
+      .number()
+      .min(1)
+      .max(3_600)
+      .default(30)
+      .describe(
+        'Time a client has to send a whole request, headers and body, from its first byte (or from connecting); past it the connection gets 408 `request_timeout` and is closed.',
+      ),
+    response_timeout_seconds: z
+      .number()
+      .min(1)
+      .max(3_600)
+      .default(60)
+      .describe(
+        'Time a client has to take a whole answer once the server has written it; past it the connection is closed and the answer dropped. Until then the answer counts against `concurrency_per_key`.',
+      ),
+    keep_alive_timeout_seconds: z
+      .number()
+      .min(1)
+      .max(3_600)
+      .default(5)
+      .describe(
+        "How long an idle connection stays open for a next request. Behind a reverse proxy that reuses connections, set it above the proxy's idle timeout.",
       ),
   })
   .describe('The HTTP API (`tinyagent-sandbox serve`).')

@@ -3,7 +3,7 @@ import { HttpError } from './http-errors.js'
 export interface ClientLimitsOptions {
   /** Executions one client may start per minute. */
   readonly perMinute: number
-  /** Executions one client may have running or queued at once. */
+  /** Executions one client may have in progress at once: arriving, queued, running, or answering. */
   readonly concurrent: number
   /** @default Date.now */
   readonly now?: () => number
@@ -37,7 +37,7 @@ export class ClientLimits {
     if (bucket.inFlight >= this.#concurrent) {
       throw new HttpError(
         'quota_exceeded',
-        `This API key already has ${bucket.inFlight} executions running or queued (server.concurrency_per_key). Wait for one to finish.`,
+        `This API key already has ${bucket.inFlight} executions in progress, counted from their request to the last byte of their answer (server.concurrency_per_key). Wait for one to finish.`,
         { retryAfterSeconds: 1 },
       )
     }

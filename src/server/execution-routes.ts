@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
 import type { Sandbox } from '../sandbox/sandbox.js'
 import type { ClientLimits } from './client-limits.js'
+import { whenResponseDone } from './connection-limits.js'
 import { parseExecutionBody } from './execution-body.js'
 import { ExecutionStream } from './execution-stream.js'
 import { HttpError, toHttpError } from './http-errors.js'
@@ -11,20 +12,28 @@ import type { Metrics } from './metrics.js'
 export interface ExecutionRoutesOptions {
   readonly sandbox: Sandbox
   readonly limits: ClientLimits
+  /** How long a written answer may wait for its client (server.response_timeout_seconds). */
+  readonly responseTimeoutMs: number
   readonly metrics: Metrics
   readonly logger: Logger
 }
 
 /** `POST /v1/executions`: one request, one `sandbox.execute()` call, JSON or SSE back. */
 export function executionRoutes(app: FastifyInstance, options: ExecutionRoutesOptions): void {
-  const { sandbox, limits, metrics, logger } = options
+  const { sandbox, limits, responseTimeoutMs, metrics, logger } = options
 
-  app.post('/v1/executions', async (request, reply) => {
+  // The rate limit and quota are checked from the headers, before the body is read, so a
+  // refused client never has its body buffered. The slot is held until the answer has left
+  // (or the connection closed): an answer the client does not read still costs its key.
+  const takeSlot = async (request: FastifyRequest, reply: FastifyReply) => {
+    whenResponseDone(request.raw, reply.raw, limits.acquire(request.client))
+  }
+
+  app.post('/v1/executions', { onRequest: takeSlot }, async (request, reply) => {
     const stream = wantsStream(request.query)
     const fields = parseExecutionBody(request.body)
-    const release = limits.acquire(request.client)
-    const cancel = cancelOnHangUp(reply)
-    const events = stream ? new ExecutionStream(reply) : undefined
+    const cancel = cancelOnHangUp(request, reply)
+    const events = stream ? new ExecutionStream(reply, { responseTimeoutMs }) : undefined
     try {
       const result = publicResult(
         await sandbox.execute({
@@ -46,8 +55,6 @@ export function executionRoutes(app: FastifyInstance, options: ExecutionRoutesOp
       metrics.recordError(failure.code)
       events.error(failure)
       return reply
-    } finally {
-      release()
     }
   })
 }
@@ -75,9 +82,9 @@ function wantsStream(query: unknown): boolean {
 }
 
 /** A client that hangs up gets its execution cancelled: its container is killed and removed. */
-function cancelOnHangUp(reply: FastifyReply): AbortController {
+function cancelOnHangUp(request: FastifyRequest, reply: FastifyReply): AbortController {
   const controller = new AbortController()
-  reply.raw.once('close', () => {
+  whenResponseDone(request.raw, reply.raw, () => {
     if (!reply.raw.writableFinished) controller.abort()
   })
   return controller

@@ -1,7 +1,13 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { FastifyReply } from 'fastify'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
+import { abandonIfUnread } from './connection-limits.js'
 import type { HttpError } from './http-errors.js'
+
+export interface ExecutionStreamOptions {
+  /** How long the client may take to read the stream once it has ended. */
+  readonly responseTimeoutMs: number
+}
 
 /**
  * Server-Sent Events for one execution: `stdout` and `stderr` events (`{"text": ...}`) as
@@ -11,11 +17,13 @@ import type { HttpError } from './http-errors.js'
  */
 export class ExecutionStream {
   readonly #reply: FastifyReply
+  readonly #responseTimeoutMs: number
   readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
   #started = false
 
-  constructor(reply: FastifyReply) {
+  constructor(reply: FastifyReply, options: ExecutionStreamOptions) {
     this.#reply = reply
+    this.#responseTimeoutMs = options.responseTimeoutMs
   }
 
   get started(): boolean {
@@ -34,12 +42,17 @@ export class ExecutionStream {
       if (text !== '') this.#send(stream, { text })
     }
     this.#send('result', result)
-    this.#reply.raw.end()
+    this.#end()
   }
 
   error(error: HttpError): void {
     this.#send('error', error.toJSON())
+    this.#end()
+  }
+
+  #end(): void {
     this.#reply.raw.end()
+    abandonIfUnread(this.#reply.request.raw, this.#reply.raw, this.#responseTimeoutMs)
   }
 
   #send(event: string, data: unknown): void {

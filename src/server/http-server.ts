@@ -14,6 +14,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import type { Sandbox } from '../sandbox/sandbox.js'
 import { API_KEYS_ENV, type ApiKeys } from './api-keys.js'
 import { ClientLimits } from './client-limits.js'
+import { abandonIfUnread, connectionTimeouts } from './connection-limits.js'
 import { executionRoutes } from './execution-routes.js'
 import { HttpError, toClientError, toHttpError } from './http-errors.js'
 import { isLoopbackHost } from './loopback.js'
@@ -127,9 +128,12 @@ function buildApp(
   const logger = options.logger ?? silentLogger
   const metrics = new Metrics()
   const answerError = errorAnswerer(metrics, logger)
+  const responseTimeoutMs = config.response_timeout_seconds * 1_000
+  const { http: httpTimeouts, ...timeouts } = connectionTimeouts(config)
   const app = Fastify({
     logger: false,
     bodyLimit: config.body_limit_bytes,
+    ...timeouts,
     genReqId: () => randomUUID(),
     // Fastify's own 503 has another body shape; the hook below answers `shut_down` instead.
     return503OnClosing: false,
@@ -141,7 +145,7 @@ function buildApp(
     frameworkErrors: (error, request, reply) => void answerError(error, request, reply),
     clientErrorHandler: (error, socket) => answerClientError(error, socket, metrics),
     // Node's own refusal of an HTTP/1.1 request without Host has no body; the hook answers it.
-    http: { requireHostHeader: false },
+    http: { ...httpTimeouts, requireHostHeader: false },
   })
   // Node answers an `Expect` other than 100-continue with a bodyless 417; HTTP allows
   // ignoring it instead, so such a request is answered as any other.
@@ -157,15 +161,22 @@ function buildApp(
       reply.header('connection', 'close')
       throw new HttpError('shut_down', 'shutting down')
     }
-    if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
-    request.client = authenticate(request, options.apiKeys)
+    if (!OPEN_ROUTES.has(request.routeOptions.url ?? '')) {
+      request.client = authenticate(request, options.apiKeys)
+    }
+    // Answered from the headers, so no body is read for a route that does not exist.
+    if (request.is404) throw notFound(request)
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    // An answer given before the whole body arrived (401, 404, 429) would leave Node reading
+    // and discarding the rest: the connection is closed instead, and so it is after any 401.
+    if (!request.raw.complete || reply.statusCode === 401) reply.header('connection', 'close')
+    abandonIfUnread(request.raw, reply.raw, responseTimeoutMs)
+    return payload
   })
   app.setErrorHandler(answerError)
   app.setNotFoundHandler(async (request) => {
-    throw new HttpError(
-      'not_found',
-      `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.`,
-    )
+    throw notFound(request)
   })
   statusRoutes(app, {
     sandbox: options.sandbox,
@@ -180,6 +191,7 @@ function buildApp(
       perMinute: config.rate_limit_per_minute,
       concurrent: config.concurrency_per_key,
     }),
+    responseTimeoutMs,
     metrics,
     logger,
   })
@@ -235,6 +247,13 @@ function authenticate(request: FastifyRequest, keys: ApiKeys): string {
   const client = match?.[1] === undefined ? undefined : keys.identify(match[1])
   if (client === undefined) throw new HttpError('unauthorized', 'The API key is not valid.')
   return client
+}
+
+function notFound(request: FastifyRequest): HttpError {
+  return new HttpError(
+    'not_found',
+    `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.`,
+  )
 }
 
 function describe(error: unknown): string {

@@ -24,7 +24,7 @@ describe('assertSafeNames', () => {
       'Invalid `files[1].name`: "a/b" is both a file and the directory of "a/b/c"',
     )
     expect(() => assertSafeNames(['a/b/c', 'a/b'])).toThrow(
-      'Invalid `files[1].name`: "a/b" is both a file and the directory of "a/b/c"',
+      'Invalid `files[0].name`: "a/b" is both a file and the directory of "a/b/c"',
     )
     expect(() => assertSafeNames(['a/b/c', 'a/b/d', 'a/e'])).not.toThrow()
   })

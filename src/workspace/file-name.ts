@@ -79,9 +79,10 @@ export function assertSafeNames(names: readonly string[], field = 'files'): void
       node = child
     })
     if (node.children.size > 0) {
-      const other = names.find((n) => n.startsWith(`${name}/`)) ?? name
+      // Named at the deeper name, as when the file comes first.
+      const deeper = names.findIndex((other) => other.startsWith(`${name}/`))
       throw new InvalidArgumentError(
-        `Invalid \`${field}[${index}].name\`: ${JSON.stringify(name)} is both a file and the directory of ${JSON.stringify(other)}`,
+        `Invalid \`${field}[${deeper}].name\`: ${JSON.stringify(name)} is both a file and the directory of ${JSON.stringify(names[deeper])}`,
       )
     }
     node.file = true

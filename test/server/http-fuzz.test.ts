@@ -26,9 +26,9 @@ import { TestServer } from '../support/http-server-fixture.js'
  */
 
 /**
- * Requests the library refuses (a limit above the configured one, say) still take a rate
- * token, as the route takes one before `sandbox.execute()` validates; a few hundred of them
- * would end in 429s, so the budget is raised. Everything else is the default config.
+ * Every request to the route takes a rate token, invalid ones too, as the route takes it from
+ * the headers before the body is read; a few hundred of them would end in 429s, so the budget
+ * is raised. Everything else is the default config.
  */
 const BUDGET = { server: { rate_limit_per_minute: 100_000 } }
 
