@@ -41,6 +41,12 @@ export interface ContainerExecution {
 /** How long the container's own init lets the code run past the host's timeout before it ends everything. */
 const DEADLINE_SLACK_MS = 2_000
 
+/**
+ * How long reading a stopped container's workspace may take. It is bounded in entries and
+ * bytes already (see output-files.ts); this bounds what a slow disk makes of them.
+ */
+const COLLECT_DEADLINE_MS = 30_000
+
 const NO_FILES: CollectedFiles = { files: [], filesTruncated: false }
 
 /**
@@ -87,6 +93,7 @@ async function collect(
   lease: Lease,
 ): Promise<CollectedFiles | 'aborted' | Error> {
   if (lease.workspace === undefined) return NO_FILES
+  const deadline = AbortSignal.timeout(COLLECT_DEADLINE_MS)
   try {
     const stopped = await lease.container.stop()
     const { limits } = execution.request
@@ -97,9 +104,13 @@ async function collect(
         totalBytes: limits.returned_total_bytes,
         files: limits.returned_files,
       },
-      execution.signal,
+      AbortSignal.any([execution.signal, deadline]),
     )
   } catch (error) {
+    if (deadline.aborted && !execution.signal.aborted)
+      return new Error(
+        `Reading the workspace's files took longer than ${COLLECT_DEADLINE_MS / 1_000} s, so none are returned; the code's own outcome is unknown. Return fewer or smaller files (code_execution.limits.returned_files, returned_total_bytes).`,
+      )
     return asError(error)
   }
 }

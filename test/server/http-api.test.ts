@@ -93,6 +93,27 @@ describe('POST /v1/executions', () => {
     expect(events.at(-1)?.data).toMatchObject({ status: 'ok', stdout: 'a\nc\n', stderr: 'b\n' })
   })
 
+  it('holds streamed stderr to limits.output_bytes, as the result does, and says output_limit', async () => {
+    // Before: the runner report's allowance was room for the code: 3 MB went out over SSE
+    // while the result said `ok` with 1 MiB kept.
+    const s = await start({
+      config: {
+        code_execution: { allow_dangerous_operations: true, limits: { output_bytes: 65_536 } },
+      },
+    })
+    const code =
+      'import sys\nfor _ in range(30):\n    sys.stderr.write("e" * 100_000)\n    sys.stderr.flush()'
+    const events = await readEvents(await s.post('/v1/executions?stream=true', { code }))
+    const streamed = events
+      .filter((e) => e.event === 'stderr')
+      .map((e) => (e.data as { text: string }).text)
+      .join('')
+    const result = events.at(-1)?.data as { status: string; stderr: string; truncated: boolean }
+    expect(streamed.length).toBe(65_536)
+    expect(result).toMatchObject({ status: 'output_limit', truncated: true })
+    expect(result.stderr).toBe(streamed)
+  })
+
   it('cancels the execution and removes its container when the client hangs up', async () => {
     const s = await start({ config: SLEEPY })
     const hangUp = new AbortController()
