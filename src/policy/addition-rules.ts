@@ -60,6 +60,17 @@ export const ADDITION_RULES = {
       `\`${subject}\` uses a module that can run or load code around the policy, or reach outside`,
     hint: (subject) => `add \`${subject.split('.')[0]}\` to ${IMPORTS} if the code really needs it`,
   },
+  'import-machinery': {
+    id: 'import-machinery',
+    seed: 'addition',
+    summary:
+      "the import system's tables `meta_path`, `path_hooks`, `path_importer_cache` and `modules`, read off anything (`sys.modules`, `x.meta_path`)",
+    liftedBy: [],
+    message: (subject) =>
+      `\`${subject}\` reaches the import system, where a finder, loader or module of the code's own would run as library code`,
+    hint: () =>
+      `import modules with \`import\` statements (an object of your own needs another attribute name); only ${DANGEROUS}: true allows this`,
+  },
   'library-file-access': {
     id: 'library-file-access',
     seed: "widens r'open\\s*\\(' to the allowed libraries",

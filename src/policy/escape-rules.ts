@@ -2,7 +2,8 @@ import type { SyntaxNode } from '@lezer/common'
 import { identifierLiteral } from './call-forms.js'
 import { calleeMeanings } from './callee.js'
 import { isDunder, isFrameAttribute, isInternalAttribute } from './dunder-names.js'
-import { judgeEscapeAttribute } from './module-access.js'
+import { isImportMachineryAttribute } from './import-machinery.js'
+import { judgeEscapeAttribute, judgePrivateModuleAttribute } from './module-access.js'
 import type { NameUse } from './name-walker.js'
 import type { Finding, RuleContext } from './operation-rules.js'
 import type { AttributeRead, CallSite, FormatField } from './walk-records.js'
@@ -10,23 +11,40 @@ import type { AttributeRead, CallSite, FormatField } from './walk-records.js'
 /**
  * The classic escape routes: dunder and frame attributes (the climb from any object to
  * `__builtins__`), attribute names computed at run time, escape modules reached as attributes,
- * pandas expressions that call what they name, and rewriting modules that libraries use.
+ * the import system's tables, pandas expressions that call what they name, and rewriting
+ * modules that libraries use.
  */
 
-/** `x.__class__`, `g.gi_frame`, `arr.ctypes`: checked wherever the attribute is read. */
+/** `x.__class__`, `g.gi_frame`, `arr.ctypes`, `x.meta_path`: checked wherever the attribute is read. */
 export function checkAttributeReads(
   reads: readonly AttributeRead[],
   context: RuleContext,
 ): Finding[] {
   const findings: Finding[] = []
-  for (const { name, from, to } of reads) {
+  for (const { name, following, from, to } of reads) {
     if (isFrameAttribute(name)) findings.push({ rule: 'frame-attribute', subject: name, from, to })
     else if (isInternalAttribute(name))
       findings.push({ rule: 'dunder-attribute', subject: name, from, to })
-    const reached = judgeEscapeAttribute(name, context.allowedImports)
+    const reached =
+      judgeEscapeAttribute(name, context.allowedImports) ??
+      judgeAttributeAnywhere(name, following, context)
     if (reached !== undefined) findings.push({ ...reached, from, to })
   }
   return findings
+}
+
+/**
+ * Attribute names refused whatever they are read off, written out or spelled as a literal
+ * name (`getattr(x, "modules")`, `attrgetter("_os.system")`): the import system's tables, and
+ * private handles on restricted modules (`[random][0]._os`).
+ */
+function judgeAttributeAnywhere(
+  name: string,
+  following: readonly string[],
+  context: RuleContext,
+): { rule: Finding['rule']; subject: string } | undefined {
+  if (isImportMachineryAttribute(name)) return { rule: 'import-machinery', subject: name }
+  return judgePrivateModuleAttribute(name, following, context.config, context.allowedImports)
 }
 
 /** `"{0.__globals__}".format(f)`: str.format reads attributes too. */
@@ -75,7 +93,7 @@ type Target = ReturnType<typeof calleeMeanings>[number]
 function judgeNamedCall(
   site: CallSite,
   target: Target,
-  _context: RuleContext,
+  context: RuleContext,
 ): { rule: Finding['rule']; subject: string } | undefined {
   const positional = site.args.filter((arg) => arg.keyword === undefined)
   if (
@@ -88,7 +106,7 @@ function judgeNamedCall(
     const literal = literalText(name.value, name.text)
     if (literal === undefined || isInternalAttribute(literal))
       return { rule: 'attribute-by-name', subject: `${target.path[0]}(…, ${name.text})` }
-    return undefined
+    return judgeAttributeAnywhere(literal, [], context)
   }
   const dotted = target.path.join('.')
   if (
@@ -106,6 +124,13 @@ function judgeNamedCall(
     })
     if (bad !== undefined || names.length === 0)
       return { rule: 'attribute-by-name', subject: `${dotted}(${bad?.text ?? ''})` }
+    for (const arg of names) {
+      const parts = (plainString(arg.value, arg.text) ?? '').split('.')
+      for (const [index, part] of parts.entries()) {
+        const reached = judgeAttributeAnywhere(part, parts.slice(index + 1), context)
+        if (reached !== undefined) return reached
+      }
+    }
     return undefined
   }
   const isPandasEval =

@@ -145,7 +145,12 @@ describe('modules reached through other modules', () => {
   })
 
   it('refuses sys reached through os even when os_operations is true', () => {
+    expect(found('import os\nos.sys.version\n', config({ os_operations: true }))).toEqual([
+      { rule: 'sys-access', line: 2, column: 1, text: 'os.sys.version' },
+    ])
+    // `modules` is also the import system's table, refused off anything.
     expect(found('import os\nos.sys.modules\n', config({ os_operations: true }))).toEqual([
+      { rule: 'import-machinery', line: 2, column: 1, text: 'os.sys.modules' },
       { rule: 'sys-access', line: 2, column: 1, text: 'os.sys.modules' },
     ])
   })
@@ -154,6 +159,51 @@ describe('modules reached through other modules', () => {
     expect(found('from random import _os\n')).toEqual([
       { rule: 'os-access', line: 1, column: 20, text: '_os' },
     ])
+  })
+})
+
+describe('private module handles read off values', () => {
+  it('refuses os and sys reached as private attributes of a value the rules cannot follow', () => {
+    const source =
+      'import random, collections\n[random][0]._os.system("ls")\nm = [collections][0]\nm._sys.argv\n'
+    expect(found(source)).toEqual([
+      { rule: 'os-access', line: 2, column: 1, text: '[random][0]._os.system("ls")' },
+      { rule: 'sys-access', line: 4, column: 1, text: 'm._sys.argv' },
+    ])
+  })
+
+  it('refuses them spelled as literal names too', () => {
+    const source =
+      'import random, operator\ngetattr([random][0], "_os")\noperator.attrgetter("_os.system")(m)\n'
+    expect(found(source)).toEqual([
+      { rule: 'os-access', line: 2, column: 1, text: 'getattr([random][0], "_os")' },
+      { rule: 'os-access', line: 3, column: 1, text: 'operator.attrgetter("_os.system")' },
+    ])
+  })
+
+  it('judges the handle like the module: os_operations allows x._os, an allowed dotted name its part', () => {
+    expect(
+      found('def f(m):\n    return m._os.getcwd()\n', config({ os_operations: true })),
+    ).toEqual([])
+    expect(
+      found('def f(m):\n    return m._os.path.join("a")\n', config({ imports: ['os.path'] })),
+    ).toEqual([])
+    expect(found('def f(m):\n    return m._sys.path\n', config({ os_operations: true }))).toEqual([
+      { rule: 'sys-access', line: 2, column: 12, text: 'm._sys.path' },
+    ])
+  })
+
+  it('names the module, and the setting, for a handle read off a value', () => {
+    const [violation] = checkPolicy('def f(m):\n    return m._os\n', config()).violations
+    expect(violation?.message).toBe('`os` uses the `os` module, which reaches the operating system')
+    expect(violation?.hint).toBe(
+      'allowed when code_execution.allowed_operations.os_operations is true',
+    )
+  })
+
+  it("refuses an attribute of the code's own spelled like a handle: the accepted false positive", () => {
+    const source = 'class Machine:\n    def __init__(self):\n        self._os = "linux"\n'
+    expect(found(source)).toEqual([{ rule: 'os-access', line: 3, column: 9, text: 'self._os' }])
   })
 })
 
@@ -170,6 +220,7 @@ describe('what the module rules must not trip on', () => {
 
   it('does not refuse attributes of ordinary objects named like modules', () => {
     expect(found('print(config.os, platform_info.sys)\n')).toEqual([])
+    expect(found('print(row.os_, x._osx, x._system, x.sys_)\n')).toEqual([])
   })
 
   it('does not refuse a name the code bound to something else', () => {

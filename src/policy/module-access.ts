@@ -82,6 +82,25 @@ function restrictedAttribute(attribute: string): string | undefined {
   return RESTRICTED_MODULES.has(bare) ? bare : undefined
 }
 
+/**
+ * `[random][0]._os`, `param._sys.path`: a module's private handle on a restricted module, read
+ * off any value, judged with the attributes read after it like the module itself
+ * (`os_operations` allows `x._os.system`). Off a module name the path rules see it already;
+ * off a value only the spelling is left, and an underscore before a restricted module's
+ * name is how modules import it privately (`import os as _os`). Plain `x.os` stays allowed:
+ * `config.os` is ordinary data.
+ */
+export function judgePrivateModuleAttribute(
+  attribute: string,
+  following: readonly string[],
+  config: PolicyConfig,
+  allowedImports: ReadonlySet<string>,
+): ModuleFinding | undefined {
+  const module = /^_+([a-z]+)$/.exec(attribute)?.[1]
+  if (module === undefined || !RESTRICTED_MODULES.has(module)) return undefined
+  return judgeModulePath([module, ...following], config, allowedImports)
+}
+
 /** The escape module an attribute or module name stands for (`_ctypes` → `ctypes`). */
 function escapeModuleNamed(name: string): string | undefined {
   return ESCAPE_MODULES.get(name.replace(/^_+|_+$/g, ''))

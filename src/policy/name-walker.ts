@@ -215,7 +215,10 @@ class NameWalker implements Walk {
   #member(outer: SyntaxNode, scope: Scope): void {
     const { object, attributes } = memberChain(outer, (node) => this.text(node))
     const to = spanEnd(outer)
-    for (const name of attributes) this.attributeReads.push({ name, from: object.from, to })
+    attributes.forEach((name, index) => {
+      const following = attributes.slice(index + 1)
+      this.attributeReads.push({ name, following, from: object.from, to })
+    })
     if (attributes.length === 0) this.visitAll(childrenOf(outer), scope)
     else if (object.name === 'VariableName') this.use(object, attributes, scope, spanEnd(outer))
     else this.visit(object, scope)

@@ -17,6 +17,7 @@ describe('RULES', () => {
         'dunder-attribute',
         'escape-module',
         'frame-attribute',
+        'import-machinery',
         'library-file-access',
         'module-attribute-assignment',
         'pandas-expression',
@@ -58,6 +59,10 @@ describe('RULES', () => {
     )
     expect(RULES['sys-access'].hint('sys.argv')).toBe(
       'only code_execution.allow_dangerous_operations: true allows all of `sys`; listing `sys.argv` in code_execution.allowed_operations.imports allows that name alone',
+    )
+    // Listing `sys.modules` would not be enough: import-machinery refuses it under any listing.
+    expect(RULES['sys-access'].hint('sys.modules')).toBe(
+      'only code_execution.allow_dangerous_operations: true allows all of `sys`',
     )
   })
 })

@@ -1,5 +1,6 @@
 import { ADDITION_RULES } from './addition-rules.js'
 import { DANGEROUS, FILES, IMPORTS, OS } from './config-keys.js'
+import { isImportMachineryAttribute } from './import-machinery.js'
 import { builtinRule, type ConfigKey, type PolicyRule } from './policy-rule.js'
 
 export type { ConfigKey, PolicyRule } from './policy-rule.js'
@@ -24,7 +25,9 @@ function moduleRule(module: string, seed: string, does: string, liftedBy: Config
     liftedBy,
     message: (subject) => `\`${subject}\` uses the \`${module}\` module, which ${does}`,
     hint: (subject) =>
-      subject === module || subject.endsWith('.*')
+      subject === module ||
+      subject.endsWith('.*') ||
+      isImportMachineryAttribute(subject.slice(module.length + 1))
         ? whole
         : `${whole}; listing \`${subject}\` in ${IMPORTS} allows that name alone`,
   }

@@ -107,6 +107,7 @@ const ROWS: readonly Row[] = [
       ['getattr(1, name)', 'attribute-by-name'],
       ['breakpoint()', 'breakpoint-call'],
       ['import math\nmath.pi = 3', 'module-attribute-assignment'],
+      ['x.meta_path.append(finder)', 'import-machinery'],
     ],
   },
 ]

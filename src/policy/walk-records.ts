@@ -16,6 +16,8 @@ export interface WalkRecords {
 export interface AttributeRead {
   /** NFKC-normalised attribute name. */
   readonly name: string
+  /** The attributes read after it in the same chain: `system` for `_os` in `x[0]._os.system`. */
+  readonly following: readonly string[]
   /** The whole chain, for the report's quote. */
   readonly from: number
   readonly to: number

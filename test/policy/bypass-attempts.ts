@@ -26,6 +26,40 @@ const attempt = (
   runtime: readonly [string, string] | null,
 ): BypassAttempt => ({ family, name, code, static: staticRules, runtime })
 
+/**
+ * A finder of the code's own, on `sys.meta_path`, hands the machinery a loader whose
+ * `exec_module` is `run` and whose `create_module` makes the "module" a string: the
+ * machinery then calls `run(command)` from its own frames. `numpy.<name>` passes the import
+ * allowlist and is found by no file, so the code's finder answers it. `os` is reached as `os`.
+ */
+function importMachineryAttack(options: {
+  readonly reachOs: string
+  readonly run: string
+  readonly command: string
+  readonly install?: string
+}): string {
+  const install = options.install ?? 'os.sys.meta_path.append(Finder())'
+  return [
+    options.reachOs,
+    'class Command(str):',
+    '    pass',
+    'class Spec:',
+    '    def __init__(self, name, loader):',
+    '        self.name, self.loader, self.origin, self.parent = name, loader, None, "numpy"',
+    '        self.submodule_search_locations = self.loader_state = self.cached = None',
+    '        self.has_location = False',
+    'class Loader:',
+    '    def create_module(self, spec):',
+    `        return Command(${JSON.stringify(options.command)})`,
+    `Loader.exec_module = ${options.run}`,
+    'class Finder:',
+    '    def find_spec(self, name, path=None, target=None):',
+    '        return Spec(name, Loader()) if name == "numpy.tinyagent_probe" else None',
+    install,
+    'import numpy.tinyagent_probe',
+  ].join('\n')
+}
+
 const PROCESS: [string, string] = ['runtime-process', 'os.system']
 const POPEN: [string, string] = ['runtime-process', 'subprocess.Popen']
 const OPEN: [string, string] = ['runtime-file-access', 'open']
@@ -133,7 +167,7 @@ export const BYPASS_ATTEMPTS: readonly BypassAttempt[] = [
     're-export',
     'collections._sys',
     'import collections\ncollections._sys.modules["os"]',
-    ['sys-access'],
+    ['import-machinery', 'sys-access'],
     null,
   ),
   attempt(
@@ -410,7 +444,7 @@ export const BYPASS_ATTEMPTS: readonly BypassAttempt[] = [
     'restricted module',
     'sys modules',
     'import sys\nsys.modules["os"]',
-    ['import-not-allowed', 'sys-access'],
+    ['import-not-allowed', 'import-machinery', 'sys-access'],
     null,
   ),
   attempt(
@@ -513,6 +547,65 @@ export const BYPASS_ATTEMPTS: readonly BypassAttempt[] = [
     'import math\ndel math.pi',
     ['module-attribute-assignment'],
     null,
+  ),
+  // The import machinery, handed a finder and loader of the code's own (issue 13): the guard
+  // once trusted any stack with importlib's frames on it.
+  attempt(
+    'import machinery',
+    'meta_path finder, exec_module = os.system',
+    importMachineryAttack({
+      reachOs: 'import random\nos = [random][0]._os',
+      run: 'os.system',
+      command: TOUCH,
+    }),
+    ['os-access', 'import-machinery'],
+    PROCESS,
+  ),
+  attempt(
+    'import machinery',
+    'meta_path finder, exec_module = exec',
+    importMachineryAttack({
+      reachOs: 'import random\nos = [random][0]._os',
+      run: 'exec',
+      command: `import subprocess\nsubprocess.run(["touch", "${PROBE}-cmd"])`,
+    }),
+    ['os-access', 'exec-call', 'import-machinery'],
+    ['runtime-code-execution', 'compile'],
+  ),
+  attempt(
+    'import machinery',
+    'meta_path finder, os as random._os',
+    importMachineryAttack({
+      reachOs: 'import random\nos = random._os',
+      run: 'random._os.system',
+      command: TOUCH,
+    }),
+    ['os-access', 'import-machinery'],
+    PROCESS,
+  ),
+  attempt(
+    'import machinery',
+    'meta_path finder, exec_module = os.popen (a library function)',
+    importMachineryAttack({
+      reachOs: 'import random\nos = getattr(random, "_os")',
+      run: 'staticmethod(os.popen)',
+      command: TOUCH,
+    }),
+    ['os-access', 'import-machinery'],
+    POPEN,
+  ),
+  attempt(
+    'import machinery',
+    'path hook finder, exec_module = os.system',
+    importMachineryAttack({
+      reachOs: 'import collections, random\nos = [random][0]._os',
+      run: 'os.system',
+      command: TOUCH,
+      install:
+        'sys = [collections][0]._sys\nsys.path_importer_cache.clear()\nsys.path_hooks.insert(0, lambda entry: Finder())',
+    }),
+    ['os-access', 'sys-access', 'import-machinery'],
+    PROCESS,
   ),
   // Expressions that libraries evaluate.
   attempt(

@@ -67,12 +67,13 @@ describe('the runtime guard catches what the static layer cannot', () => {
   test('a module reached through a list, which the static layer loses track of, cannot start a process', async ({
     sandbox,
   }) => {
-    const code = `import random\n[random][0]._os.system("touch ${PROBE}-cmd")`
+    // A module's plain `os` attribute off a value (`config.os` is ordinary data, so it passes).
+    const code = `import pandas as pd\n[pd][0].io.common.os.system("touch ${PROBE}-cmd")`
     expect(checkPolicy(code, defaults).allowed).toBe(true)
     const result = await sandbox.execute({ code })
     expect(result.status).toBe('policy_violation')
     expect(result.violations.map((v) => [v.rule, v.event, v.text])).toEqual([
-      ['runtime-process', 'os.system', `[random][0]._os.system("touch ${PROBE}-cmd")`],
+      ['runtime-process', 'os.system', `[pd][0].io.common.os.system("touch ${PROBE}-cmd")`],
     ])
   })
 })
@@ -126,7 +127,7 @@ describe('the runtime guard follows the configuration', () => {
     test('allows the imports, and still refuses a process at run time', async ({ sandbox }) => {
       const imported = await sandbox.execute({ code: 'import os, sys\nprint("imported")' })
       expect(imported).toMatchObject({ status: 'ok', stdout: 'imported\n' })
-      const code = `import random\n[random][0]._os.system("touch ${PROBE}-cmd")`
+      const code = `import pandas as pd\n[pd][0].io.common.os.system("touch ${PROBE}-cmd")`
       const result = await sandbox.execute({ code })
       expect(result.status).toBe('policy_violation')
       expect(result.violations.map((v) => [v.rule, v.event])).toEqual([
