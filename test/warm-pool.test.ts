@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import Docker from 'dockerode'
 import { describe, expect } from 'vitest'
@@ -199,6 +200,34 @@ describe('the warm pool when the engine fails to start containers', () => {
         status: 'ok',
         stdout: 'warm\n',
       })
+    } finally {
+      await sandbox.close()
+    }
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
+  })
+})
+
+describe('the warm pool when the runtime cannot start its containers', () => {
+  // Before: the ready wait rejected with no handler when `start()` threw, and Node ended the
+  // process. An image whose entrypoint does not exist makes every real start fail after create.
+  const broken = 'tinyagent-sandbox/python:test-broken-entrypoint'
+
+  test('keeps the process alive, answers engine_error, and leaves no container', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('docker', ['build', '-q', '-t', broken, '-'], (error) =>
+        error ? reject(error) : resolve(),
+      )
+      child.stdin?.end('FROM tinyagent-sandbox/python\nENTRYPOINT ["/nonexistent"]\n')
+    })
+    const sandbox = await Sandbox.create({
+      config: testConfig({ pool: { size: 2, preload: [] }, code_execution: { image: broken } }),
+    })
+    try {
+      // Several refills fail meanwhile (backoff from 250 ms).
+      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      const result = await sandbox.execute({ code: 'print(1)' })
+      expect(result.status).toBe('engine_error')
+      expect(sandbox.warm).toBe(0)
     } finally {
       await sandbox.close()
     }
