@@ -74,9 +74,27 @@ async function crashAnOrchestrator(): Promise<string> {
       'connection lost',
       'connection lost',
     ])
+    // A create the process sent just before it died (a pool refill) may still land.
+    await untilSettled(instanceId)
     return instanceId
   } finally {
     child.kill('SIGKILL')
+  }
+}
+
+/** Waits until the instance's containers and workspaces stay the same for a second. */
+async function untilSettled(instanceId: string): Promise<void> {
+  const snapshot = async () =>
+    JSON.stringify([
+      await containersOf(instanceId),
+      await readdir(instanceDir(root, instanceId)).catch(() => []),
+    ])
+  let last = await snapshot()
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const now = await snapshot()
+    if (now === last) return
+    last = now
   }
 }
 
@@ -98,14 +116,19 @@ describe('an orchestrator killed with SIGKILL under load', () => {
         expect(otherWorkspaces).toHaveLength(1)
 
         const crashed = await crashAnOrchestrator()
-        expect(await containersOf(crashed)).toHaveLength(4)
-        expect(await readdir(instanceDir(root, crashed))).toHaveLength(4)
+        // Three executions and a warm container, and a refill the process may have begun.
+        const left = {
+          containers: (await containersOf(crashed)).length,
+          workspaces: (await readdir(instanceDir(root, crashed))).length,
+        }
+        expect(left.containers).toBeGreaterThanOrEqual(4)
+        expect(left.workspaces).toBeGreaterThanOrEqual(4)
 
         if (how === 'the reap command') {
           const reaped = await runCli(['reap', '--config', join(root, `${crashed}.yml`)])
           expect(reaped).toMatchObject({
             exitCode: 0,
-            stdout: `Removed 4 container(s) and 4 workspace(s) of instance \`${crashed}\`.\n`,
+            stdout: `Removed ${left.containers} container(s) and ${left.workspaces} workspace(s) of instance \`${crashed}\`.\n`,
           })
         } else {
           const config = testConfig({ code_execution: { workspace_root: root } })
