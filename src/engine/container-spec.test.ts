@@ -74,6 +74,14 @@ describe('buildContainerSpec', () => {
     ])
   })
 
+  it("counts the code's tasks in gVisor's kernel under runsc, keeping a host bound for its threads", () => {
+    const gvisor = buildContainerSpec({ ...input, runtime: 'runsc' }).HostConfig ?? {}
+    expect(gvisor.Ulimits).toContainEqual({ Name: 'nproc', Soft: 64, Hard: 64 })
+    expect(gvisor.PidsLimit).toBe(64 * 64 + 256)
+    // Under runc RLIMIT_NPROC would count the uid across every container: the cgroup does it.
+    expect(host.Ulimits?.some((u) => u.Name === 'nproc')).toBe(false)
+  })
+
   it('sends code over stdin only, never through the command line', () => {
     expect(spec.Cmd).toBeUndefined()
     expect(spec.Entrypoint).toBeUndefined()

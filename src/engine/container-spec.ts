@@ -100,17 +100,46 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerCreateOp
       Memory: memory,
       MemorySwap: memory, // equal to Memory: no swap
       NanoCpus: Math.round(limits.cpus * 1e9),
-      PidsLimit: limits.pids,
+      ...processLimits(input.runtime, limits.pids),
       Ulimits: [
         { Name: 'nofile', Soft: limits.open_files, Hard: limits.open_files },
         { Name: 'fsize', Soft: fileSize, Hard: fileSize },
         { Name: 'core', Soft: 0, Hard: 0 },
+        ...(input.runtime === GVISOR_RUNTIME
+          ? [{ Name: 'nproc', Soft: limits.pids, Hard: limits.pids }]
+          : []),
       ],
       // Output reaches us over the attach stream only; no log file grows on the host.
       LogConfig: { Type: 'none', Config: {} },
       AutoRemove: false, // we remove it ourselves, after reading its exit state
       ...(input.fileAccess === undefined ? {} : { Mounts: mountsFor(input.fileAccess) }),
     },
+  }
+}
+
+/** gVisor's runtime name: its kernel counts the code's tasks itself. */
+const GVISOR_RUNTIME = 'runsc'
+/**
+ * Host threads gVisor itself may use per task of the code (measured on runsc 20221219,
+ * ptrace platform: ~38 at rest, ~60 per busy process), and at rest.
+ */
+const GVISOR_HOST_THREADS_PER_TASK = 64
+const GVISOR_HOST_THREADS_AT_REST = 256
+
+/**
+ * `limits.pids` means the code's processes and threads under both runtimes. Under runc the
+ * pids cgroup counts exactly those. Under gVisor the cgroup counts gVisor's own host threads
+ * (a few processes exhausted 64, ending the whole sandbox with exit 2), so there the code's
+ * tasks are counted by gVisor's kernel through RLIMIT_NPROC (`Ulimits nproc`, which it
+ * enforces per sandbox; under runc it would count the uid across every container), and the
+ * cgroup keeps a host-side bound scaled to what gVisor needs for that many tasks.
+ */
+function processLimits(runtime: string, pids: number): { PidsLimit: number } {
+  return {
+    PidsLimit:
+      runtime === GVISOR_RUNTIME
+        ? pids * GVISOR_HOST_THREADS_PER_TASK + GVISOR_HOST_THREADS_AT_REST
+        : pids,
   }
 }
 

@@ -187,4 +187,17 @@ describe('summarizeOutcome', () => {
     )
     expect(summary.status).toBe('timeout')
   })
+
+  it('names the pids limit when a process or thread could not be started', () => {
+    for (const error of [
+      { name: 'BlockingIOError', value: '[Errno 11] Resource temporarily unavailable' },
+      { name: 'RuntimeError', value: "can't start new thread" },
+    ]) {
+      const stderr = `${F}${JSON.stringify({ exitCode: 1, error: { ...error, traceback: '' } })}\n`
+      const summary = summarizeOutcome(outcome({ exitCode: 1, stderr }), context)
+      expect(summary.message).toBe(
+        `${error.name}: ${error.value}. The code reached its limit of 64 processes and threads (code_execution.limits.pids).`,
+      )
+    }
+  })
 })

@@ -84,6 +84,7 @@ function messageFor(
       if (error !== null)
         return (
           diskMessage(error, limits) ??
+          processMessage(error, limits) ??
           missingModuleMessage(error) ??
           `${error.name}: ${error.value}`
         )
@@ -108,6 +109,15 @@ function diskMessage(error: PythonError, limits: LimitsConfig): string | undefin
     return `${error.name}: ${error.value}. A file grew past the largest size a process may write, just over ${Math.max(limits.tmpfs_mb, limits.workspace_mb)} MB (the larger of code_execution.limits.tmpfs_mb and workspace_mb).`
   }
   return undefined
+}
+
+/** A process or thread refused for lack of room names the limit it ran into. */
+function processMessage(error: PythonError, limits: LimitsConfig): string | undefined {
+  const refused =
+    (error.name === 'BlockingIOError' && error.value.startsWith('[Errno 11]')) ||
+    (error.name === 'RuntimeError' && error.value === "can't start new thread")
+  if (!refused) return undefined
+  return `${error.name}: ${error.value}. The code reached its limit of ${limits.pids} processes and threads (code_execution.limits.pids).`
 }
 
 /** A module the policy allows but the image lacks: say how to add it, not just that it is missing. */
