@@ -42,14 +42,18 @@ export class ConfigError extends SandboxError {
   }
 }
 
+/**
+ * One line per problem, led by where it is (`file:line:column: key:`, or as much of that as
+ * is known), naming the key once even when the source is that key (`server.host`).
+ */
 function formatProblems(source: string, problems: readonly ConfigProblem[]): string {
-  const lines = problems.map((problem) => {
-    const where =
-      problem.line === undefined ? source : `${source}:${problem.line}:${problem.column}`
-    const key = problem.path === '' ? '' : `${problem.path}: `
-    return `  ${where}: ${key}${problem.message}`
-  })
+  const lines = problems.map((problem) => `  ${where(source, problem)}: ${problem.message}`)
   return `Invalid configuration in ${source}:\n${lines.join('\n')}`
+}
+
+function where(source: string, problem: ConfigProblem): string {
+  const at = problem.line === undefined ? source : `${source}:${problem.line}:${problem.column}`
+  return problem.path === '' || problem.path === at ? at : `${at}: ${problem.path}`
 }
 
 export class InvalidArgumentError extends SandboxError {

@@ -1,3 +1,4 @@
+import { SandboxError, type SandboxErrorCode } from '../errors.js'
 import type { ExecutionStatus } from '../sandbox/execution-result.js'
 
 /** The CLI's exit codes; `--help` prints this table. */
@@ -35,4 +36,21 @@ export function exitCodeFor(status: ExecutionStatus): number {
     default:
       return EXIT.executionFailed
   }
+}
+
+/** The one table from a thrown error's code to the exit code; `--help` describes each. */
+export const EXIT_FOR_ERROR: Readonly<Record<SandboxErrorCode, number>> = {
+  config_invalid: EXIT.usage,
+  invalid_argument: EXIT.usage,
+  // The fix is a setting (orchestrator.queue_limit), as for an invalid config.
+  queue_full: EXIT.usage,
+  engine_unavailable: EXIT.engine,
+  image_missing: EXIT.engine,
+  aborted: EXIT.interrupted,
+  shut_down: EXIT.interrupted,
+}
+
+/** The exit code for anything a command threw: a `SandboxError` by its code, else a failure. */
+export function exitCodeForError(error: unknown): number {
+  return error instanceof SandboxError ? EXIT_FOR_ERROR[error.code] : EXIT.executionFailed
 }

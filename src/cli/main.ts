@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { SandboxError } from '../errors.js'
-import { EXIT } from './exit-codes.js'
+import { EXIT, exitCodeForError } from './exit-codes.js'
 import { HELP } from './help.js'
 import { type ParsedCommand, parseCommand } from './parse-command.js'
 import { escapeControlCharacters } from './terminal-text.js'
@@ -39,12 +39,10 @@ function reportError(error: unknown): number {
     process.stderr.write(`tinyagent-sandbox: ${message}\n`)
     if (error.code === 'invalid_argument')
       process.stderr.write('Run `tinyagent-sandbox --help` for usage.\n')
-    return error.code === 'engine_unavailable' || error.code === 'image_missing'
-      ? EXIT.engine
-      : EXIT.usage
+  } else {
+    process.stderr.write(`tinyagent-sandbox: unexpected failure: ${String(error)}\n`)
   }
-  process.stderr.write(`tinyagent-sandbox: unexpected failure: ${String(error)}\n`)
-  return EXIT.executionFailed
+  return exitCodeForError(error)
 }
 
 process.exitCode = await main(process.argv.slice(2))

@@ -12,8 +12,8 @@ import {
   visit,
 } from 'yaml'
 import { ConfigError, type ConfigProblem } from '../errors.js'
-import { formatIssue, formatPath } from './format-issue.js'
 import { configSchema, type SandboxConfig } from './schema.js'
+import { configProblems, type ProblemLocator } from './validate-config.js'
 
 /** The path the CLI and `loadConfigFile()` read when none is given. */
 export const DEFAULT_CONFIG_PATH = 'config.yml'
@@ -50,8 +50,7 @@ export function parseConfig(text: string, source = DEFAULT_CONFIG_PATH): Sandbox
   const data = dropEmptySections(toData(doc, lineCounter, source) ?? {})
   const result = configSchema.safeParse(data, { reportInput: true })
   if (result.success) return result.data
-  const problems = result.error.issues.flatMap((issue) => toProblems(issue, doc, lineCounter))
-  throw new ConfigError(source, problems)
+  throw new ConfigError(source, configProblems(result.error.issues, locator(doc, lineCounter)))
 }
 
 /** Reads and validates a config file; a missing file is an error that names the path. */
@@ -142,49 +141,12 @@ function toData(doc: Document, lineCounter: LineCounter, source: string): unknow
   }
 }
 
-function toProblems(
-  issue: Parameters<typeof formatIssue>[0],
-  doc: Document,
-  lineCounter: LineCounter,
-): ConfigProblem[] {
-  const path = issue.path.map(String)
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(path)
-    return issue.keys.map((key) => ({
-      path: formatPath([...issue.path, key]),
-      message: formatIssue(issue, known),
-      ...position(lineCounter, keyOffset(doc, path, key)),
-    }))
+/** Where config.yml wrote a key or value, for the problems' line and column. */
+function locator(doc: Document, lineCounter: LineCounter): ProblemLocator {
+  return {
+    value: (path) => position(lineCounter, valueOffset(doc, path)),
+    key: (path, key) => position(lineCounter, keyOffset(doc, path, key)),
   }
-  return [
-    {
-      path: formatPath(issue.path),
-      message: formatIssue(issue, []),
-      ...position(lineCounter, valueOffset(doc, path)),
-    },
-  ]
-}
-
-function knownKeysAt(path: readonly string[]): string[] {
-  let schema: unknown = configSchema
-  for (const key of path) {
-    schema = unwrapObject(schema)?.shape[key]
-  }
-  return Object.keys(unwrapObject(schema)?.shape ?? {})
-}
-
-interface ShapeHolder {
-  shape: Record<string, unknown>
-}
-
-/** Sees through `.default()`/`.prefault()` wrappers to the object schema inside. */
-function unwrapObject(schema: unknown): ShapeHolder | undefined {
-  let current = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown } | undefined
-  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
-    if (current.shape !== undefined) return current as ShapeHolder
-    current = current.unwrap?.() as typeof current
-  }
-  return undefined
 }
 
 function valueOffset(doc: Document, path: readonly string[]): number | undefined {

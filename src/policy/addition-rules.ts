@@ -107,4 +107,15 @@ export const ADDITION_RULES = {
     hint: () =>
       `send less code (load data from input files instead); no setting lifts this, not even ${DANGEROUS}`,
   },
+  'not-analysable': {
+    id: 'not-analysable',
+    seed: 'addition',
+    summary:
+      "code the policy's parser cannot read although Python may accept it, so it cannot be checked",
+    liftedBy: [],
+    message: (subject) =>
+      `the policy cannot parse this code (${subject}); Python may accept it, but it cannot be checked`,
+    hint: () =>
+      `write the construct in a more common form; only ${DANGEROUS}: true runs it unchecked`,
+  },
 } satisfies Record<string, PolicyRule>

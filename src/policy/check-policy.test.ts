@@ -154,6 +154,32 @@ describe('checkPolicy', () => {
     })
   })
 
+  it('runs code its parser cannot read when allow_dangerous_operations is true', () => {
+    const dangerous = { ...secure, allow_dangerous_operations: true }
+    expect(checkPolicy('x = a[*idx]\n', dangerous)).toEqual({
+      allowed: true,
+      checked: false,
+      violations: [],
+      syntaxErrors: [],
+    })
+  })
+
+  it('refuses code its parser cannot read as not analysable, not as a syntax error', () => {
+    const report = checkPolicy('x = a[*idx]\neval(x)\n', secure)
+    expect(report.syntaxErrors).toEqual([])
+    expect(report.violations.map((v) => [v.rule, v.line])).toEqual([
+      ['not-analysable', 1],
+      ['eval-call', 2],
+    ])
+  })
+
+  it('reports a violation above a PEP 614 decorator, not a syntax error', () => {
+    const source = '@eval\n@buttons[0].clicked.connect\ndef f():\n    pass\n'
+    const report = checkPolicy(source, secure)
+    expect(report.syntaxErrors).toEqual([])
+    expect(report.violations.map((v) => v.rule)).toEqual(['eval-call'])
+  })
+
   it('refuses, rather than crashes on, code nested deeper than it can check', () => {
     const deep = `x = ${'['.repeat(2000)}1${']'.repeat(2000)}\n`
     const report = checkPolicy(deep, secure)

@@ -20,9 +20,11 @@ import type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './typ
  * through Python's scopes, and refuses what the configuration does not allow. Pure and
  * synchronous; it never runs the code.
  *
- * `allow_dangerous_operations: true` turns the rules off (`checked: false`), but syntax errors
- * are still reported and still refuse: that code would fail in the container anyway, and
- * saying so up front costs nothing and saves starting one.
+ * `allow_dangerous_operations: true` turns the rules off (`checked: false`), but certain syntax
+ * errors are still reported and still refuse: that code would fail in the container anyway,
+ * and saying so up front costs nothing and saves starting one. Code the parser cannot read
+ * but Python may accept (parse-python.ts) runs there; under the rules it is refused as
+ * `not-analysable`, beside any violation found in what could be read.
  */
 export function checkPolicy(source: string, config: PolicyConfig): PolicyReport {
   const tooLarge = sizeRefusal(source)
@@ -34,9 +36,10 @@ export function checkPolicy(source: string, config: PolicyConfig): PolicyReport 
     return { allowed: syntaxErrors.length === 0, checked: false, violations: [], syntaxErrors }
   }
   const walked = walkOrExplain(parsed.tree, source, positions)
+  const unparsed = parsed.unparsed.map(notAnalysable)
   if (walked.problem !== undefined) {
     const syntaxErrors = [...parsed.syntaxErrors, walked.problem]
-    return { allowed: false, checked: true, violations: [], syntaxErrors }
+    return { allowed: false, checked: true, violations: unparsed, syntaxErrors }
   }
   // Violations are still reported alongside syntax errors: they point at real text either way.
   const context = { config, allowedImports: allowedImports(config) }
@@ -52,7 +55,9 @@ export function checkPolicy(source: string, config: PolicyConfig): PolicyReport 
     ...checkNamedAttributeCalls(walk.calls, ruleContext),
     ...(config.allowed_operations.file_operations ? [] : checkLibraryFileCalls(walk.calls)),
   ]
-  const violations = toViolations(findings, positions)
+  const violations = [...unparsed, ...toViolations(findings, positions)].sort(
+    (a, b) => a.line - b.line || a.column - b.column,
+  )
   const syntaxErrors = parsed.syntaxErrors
   const allowed = violations.length === 0 && syntaxErrors.length === 0
   return { allowed, checked: true, violations, syntaxErrors }
@@ -77,6 +82,18 @@ function sizeRefusal(source: string): PolicyReport | undefined {
     hint: rule.hint(String(bytes)),
   }
   return { allowed: false, checked: true, violations: [violation], syntaxErrors: [] }
+}
+
+function notAnalysable(problem: SyntaxProblem): Violation {
+  const rule: PolicyRule = RULES['not-analysable']
+  return {
+    rule: rule.id,
+    line: problem.line,
+    column: problem.column,
+    text: '',
+    message: rule.message(problem.message),
+    hint: rule.hint(problem.message),
+  }
 }
 
 type Walked =

@@ -9,18 +9,87 @@ import type { SyntaxNode } from '@lezer/common'
  * and around them, so no name escapes the checks; a real error dropped by mistake only means
  * Python reports it when the code runs.
  *
- * Known gaps left alone (lezer reports an error, so valid code is refused): PEP 614 decorators
- * (`@buttons[0].clicked`), star expressions in subscripts (`a[*idx]`), and operator chains of
- * more than about 600 terms (`1 + 1 + … + 1`). Known gaps the other way (Python rejects,
- * lezer accepts, and the container reports it when the code runs): indentation errors,
- * `return` outside a function, misplaced keyword arguments.
+ * Gaps not recognised here (star expressions in subscripts, `a[*idx]`; operator chains of more
+ * than about 600 terms) leave an error that parse-python.ts cannot confirm: the code is then
+ * reported as not analysable, never as a syntax error. Known gaps the other way (Python
+ * rejects, lezer accepts, and the container reports it when the code runs): indentation
+ * errors, `return` outside a function, misplaced keyword arguments, `1.__class__`.
  */
 export function isLezerGap(error: SyntaxNode, source: string): boolean {
   return (
     isBareYield(error) ||
     isEmptyClassPattern(error) ||
     isParenthesizedWith(error, source) ||
-    isPrintAsName(error)
+    isPrintAsName(error) ||
+    isTrailingDotFloat(error, source) ||
+    isExpressionDecorator(error) ||
+    isWithTargetTuple(error, source)
+  )
+}
+
+/** A form feed, with only blanks around it, alone on its line (or before a comment). */
+const FORM_FEED_LINE = /^[ \t\f]*\f[ \t\f]*(?=#|\r|\n|$)/gm
+
+/**
+ * The source as lezer should read it, with every offset kept: a form feed on a line of its
+ * own (a page break, as in the email package) is a blank line to Python but content to
+ * lezer's indentation tracker, so it becomes a space.
+ */
+export function sourceForLezer(source: string): string {
+  if (!source.includes('\f')) return source
+  return source.replace(FORM_FEED_LINE, (blank) => blank.replaceAll('\f', ' '))
+}
+
+/**
+ * `1.`, `24.*3600.`, `(1., 0.)`: a float written with a trailing dot, which lezer reads as an
+ * attribute access on the integer with the name missing.
+ */
+function isTrailingDotFloat(error: SyntaxNode, source: string): boolean {
+  const member = error.parent
+  const number = member?.firstChild
+  const dot = error.prevSibling
+  return (
+    error.from === error.to &&
+    member?.name === 'MemberExpression' &&
+    number?.name === 'Number' &&
+    dot?.name === '.' &&
+    dot.from === number.to &&
+    number.nextSibling?.name === '.' &&
+    /^[ \t]*$/.test(source.slice(dot.to, error.from))
+  )
+}
+
+/**
+ * PEP 614 (Python 3.9): any expression may follow `@` (`@buttons[0].clicked.connect`,
+ * `@lambda f: f`); lezer knows only dotted names and calls. It stops at the `@` or after
+ * the name, and reads the rest as an expression statement, whose names are walked as usual.
+ */
+function isExpressionDecorator(error: SyntaxNode): boolean {
+  if (error.from !== error.to) return false
+  if (error.parent?.name === 'Decorator') return true
+  return error.parent?.name === 'DecoratedStatement' && error.prevSibling?.name === 'Decorator'
+}
+
+/**
+ * `with open(a) as (f, g):`: a tuple or list target, which lezer does not expect after `as`.
+ * It stops after `as` and reads `(f, g):` as an annotated assignment with the type missing.
+ */
+function isWithTargetTuple(error: SyntaxNode, source: string): boolean {
+  if (error.from !== error.to) return false
+  const parent = error.parent
+  if (parent?.name === 'WithStatement') {
+    return error.prevSibling?.name === 'as' && /^[ \t]*[([]/.test(source.slice(error.from))
+  }
+  const statement = parent?.name === 'TypeDef' ? parent.parent : null
+  const target = statement?.firstChild
+  const header = statement?.prevSibling
+  return (
+    statement?.name === 'AssignStatement' &&
+    (target?.name === 'TupleExpression' || target?.name === 'ArrayExpression') &&
+    header?.name === 'WithStatement' &&
+    header.lastChild?.type.isError === true &&
+    header.lastChild.to === target.from &&
+    error.prevSibling?.name === ':'
   )
 }
 

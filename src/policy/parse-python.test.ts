@@ -43,6 +43,13 @@ describe('parsePython on valid modern Python', () => {
       'with (open(a) as f, open(b) as g):\n    pass\nwith (\n    open(a) as f,\n    open(b) as g,\n):\n    pass\n',
     'print used as a name':
       'print = functools.partial(print, flush=True)\nprint, x\nprint is None\nprint -1\nprint[0]\n',
+    'form feeds on lines of their own': 'import os\n\f\ndef f():\n    pass\n  \f  # page\nx = 1\n',
+    'floats with a trailing dot':
+      'day = 24.*3600.\nx = (1., 0.)\ny = 1. / n\nz = [0., 1.]\nw = a[1.:2.]\nv = 20.\n',
+    'PEP 614 decorators':
+      '@buttons[0].clicked.connect\ndef f():\n    pass\n@lambda f: f\nclass A:\n    @x[0].y\n    def g(self):\n        pass\n',
+    'a tuple target after with … as':
+      'with f(a) as (x, y):\n    pass\nwith g() as [p, q]:\n    pass\n',
     'an empty source': '',
     'comments only': '# nothing here\n\n   # indented comment\n',
     'unicode names and strings': 'café = "naïve ☕"\nprint(café)\n',
@@ -99,6 +106,20 @@ describe('parsePython on invalid Python', () => {
     expect(problemsIn('try:\n    pass\nexcept E, e:\n    pass\n')).toEqual([
       { line: 3, column: 9, message: 'multiple exception types must be parenthesized' },
     ])
+  })
+
+  it('does not call an error it cannot confirm a syntax error', () => {
+    const source = 'x = a[*idx]\n'
+    const parsed = parsePython(source, new SourcePositions(source))
+    expect(parsed.syntaxErrors).toEqual([])
+    expect(parsed.unparsed).toEqual([
+      { line: 1, column: 7, message: expect.stringContaining('invalid syntax') },
+    ])
+  })
+
+  it('confirms unbalanced brackets and unterminated strings', () => {
+    expect(problemsIn('x = a[*idx]\ny = (1,\n')).not.toEqual([])
+    expect(problemsIn('x = a[*idx]\ny = "open\n')).not.toEqual([])
   })
 
   it('reports at most ten problems for input that is not Python at all', () => {

@@ -1,7 +1,8 @@
 import type { Tree } from '@lezer/common'
 import { parser } from '@lezer/python'
-import { isLezerGap, python2Construct } from './lezer-python-gaps.js'
+import { isLezerGap, python2Construct, sourceForLezer } from './lezer-python-gaps.js'
 import type { SourcePositions } from './source-positions.js'
+import { confirmsSyntaxError } from './syntax-confirmation.js'
 import type { SyntaxProblem } from './types.js'
 
 /** Error recovery cascades; past the first few, more problems only bury the real one. */
@@ -11,16 +12,26 @@ const NEAR_LENGTH = 20
 
 export interface ParsedPython {
   readonly tree: Tree
+  /** Problems Python certainly reports too: the code is not valid Python. */
   readonly syntaxErrors: readonly SyntaxProblem[]
+  /**
+   * Where lezer failed but nothing proves that Python would (empty when `syntaxErrors` is
+   * not): the code may be valid Python the grammar does not know, so it was not fully analysed.
+   */
+  readonly unparsed: readonly SyntaxProblem[]
 }
 
 /**
  * Parses with @lezer/python, which never throws: it recovers from errors by inserting error
- * nodes, and each one that is not a known grammar gap becomes a syntax problem.
+ * nodes. Each one that is not a known grammar gap is a problem; they are syntax errors when
+ * syntax-confirmation.ts proves the code invalid (or a Python 2 construct does), and
+ * otherwise code the policy could not analyse.
  */
 export function parsePython(source: string, positions: SourcePositions): ParsedPython {
-  const tree = parser.parse(source)
+  const tree = parser.parse(sourceForLezer(source))
   const problems = new Map<string, SyntaxProblem>()
+  const errorOffsets: number[] = []
+  let certain = false
   const add = (from: number, message: string) => {
     const { line, column } = positions.at(from)
     const key = `${line}:${column}`
@@ -31,17 +42,25 @@ export function parsePython(source: string, positions: SourcePositions): ParsedP
     enter(ref) {
       if (ref.type.isError) {
         const node = ref.node
-        if (!isLezerGap(node, source)) add(node.from, describeError(source, node, positions))
+        if (isLezerGap(node, source)) return
+        errorOffsets.push(node.from)
+        add(node.from, describeError(source, node, positions))
         return
       }
       if (ref.name === 'PrintStatement' || ref.name === 'TryStatement') {
         const construct = python2Construct(ref.node, source)
-        if (construct !== undefined) add(construct.from, construct.message)
+        if (construct !== undefined) {
+          certain = true
+          add(construct.from, construct.message)
+        }
       }
     },
   })
-  const syntaxErrors = [...problems.values()].sort((a, b) => a.line - b.line || a.column - b.column)
-  return { tree, syntaxErrors }
+  const found = [...problems.values()].sort((a, b) => a.line - b.line || a.column - b.column)
+  if (found.length === 0) return { tree, syntaxErrors: [], unparsed: [] }
+  return certain || confirmsSyntaxError(source, errorOffsets)
+    ? { tree, syntaxErrors: found, unparsed: [] }
+    : { tree, syntaxErrors: [], unparsed: found }
 }
 
 function describeError(

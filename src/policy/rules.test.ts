@@ -20,6 +20,7 @@ describe('RULES', () => {
         'import-machinery',
         'library-file-access',
         'module-attribute-assignment',
+        'not-analysable',
         'pandas-expression',
         'source-too-large',
         'vars-call',

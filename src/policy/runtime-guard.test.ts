@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_ALLOWED_IMPORTS } from './allowed-imports.js'
 import { guardSettings } from './runtime-guard.js'
@@ -67,5 +68,15 @@ describe('guardSettings', () => {
 
   it('does not take a dotted name for its parent: sys.argv listed is not sys', () => {
     expect(guardSettings(config({ imports: ['sys.argv'] }))?.frames).toBe(false)
+  })
+})
+
+describe('the guard in images/python/guard.py', () => {
+  it('reads exactly the settings guardSettings sends', () => {
+    const guard = readFileSync(new URL('../../images/python/guard.py', import.meta.url), 'utf8')
+    const read = [...guard.matchAll(/settings\.get\("([^"]+)"/g)].map((match) => match[1])
+    const sent = Object.keys(guardSettings(config()) ?? {})
+    expect(read.sort()).toStrictEqual(sent.sort())
+    expect(new Set(read).size).toBe(read.length)
   })
 })

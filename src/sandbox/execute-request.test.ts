@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { configSchema } from '../config/schema.js'
+import { configSchema, limitsSchema } from '../config/schema.js'
 import { InvalidArgumentError } from '../errors.js'
-import { MAX_CODE_BYTES, validateRequest } from './execute-request.js'
+import { executeRequestSchema, MAX_CODE_BYTES, validateRequest } from './execute-request.js'
 
 const settings = configSchema.parse({}).code_execution
 const withFiles = configSchema.parse({
@@ -70,13 +70,15 @@ describe('validateRequest', () => {
 
   it('names an unknown field itself, not the object that holds it', () => {
     expect(() => validateRequest({ code: '', limits: { memory: 1 } }, settings)).toThrow(
-      'Invalid `limits.memory`: Unrecognized key: "memory"',
+      `Invalid \`limits.memory\`: unknown key; expected one of: memory_mb, cpus, pids, output_bytes, tmpfs_mb, open_files, workspace_mb, returned_file_bytes, returned_total_bytes, returned_files, artifact_bytes, artifacts`,
     )
     expect(() =>
       validateRequest({ code: '', files: [{ name: 'a', content: '', mode: 1 }] }, withFiles),
-    ).toThrow('Invalid `files[0].mode`: Unrecognized key: "mode"')
+    ).toThrow('Invalid `files[0].mode`: unknown key; expected one of: name, content, encoding')
     expect(() => validateRequest({ code: '', memory: 1 }, settings)).toThrow(
-      new InvalidArgumentError('Invalid `memory`: Unrecognized key: "memory"'),
+      new InvalidArgumentError(
+        'Invalid `memory`: unknown key; expected one of: code, timeoutSeconds, limits, files',
+      ),
     )
   })
 
@@ -176,5 +178,10 @@ describe('validateRequest: input files', () => {
     ).toThrow(
       'Expected `files` to be at most 1048576 (code_execution.limits.workspace_mb (in bytes)), got 2097152',
     )
+  })
+
+  it('accepts exactly the limit keys that config.yml has, so a new limit can be lowered too', () => {
+    const requestLimits = executeRequestSchema.shape.limits.unwrap().shape
+    expect(Object.keys(requestLimits)).toStrictEqual(Object.keys(limitsSchema.shape))
   })
 })

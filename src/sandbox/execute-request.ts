@@ -1,31 +1,19 @@
 import { z } from 'zod'
-import { formatPath } from '../config/format-issue.js'
 import { type CodeExecutionConfig, type LimitsConfig, limitsSchema } from '../config/schema.js'
 import type { OutputListener } from '../engine/container-engine.js'
 import { InvalidArgumentError } from '../errors.js'
 import { assertSafeNames } from '../workspace/file-name.js'
 import type { InputFile } from '../workspace/workspace-files.js'
 import { fileAccessEffective } from './file-access.js'
+import { requestProblem } from './request-issue.js'
 
 /** Largest accepted source; bigger input is refused before any parsing. */
 export const MAX_CODE_BYTES = 1_048_576
 /** Most input files one request may carry. */
 export const MAX_INPUT_FILES = 1_000
 
-const LIMIT_KEYS = [
-  'memory_mb',
-  'cpus',
-  'pids',
-  'output_bytes',
-  'tmpfs_mb',
-  'open_files',
-  'workspace_mb',
-  'returned_file_bytes',
-  'returned_total_bytes',
-  'returned_files',
-  'artifact_bytes',
-  'artifacts',
-] as const satisfies readonly (keyof LimitsConfig)[]
+/** Every key of `code_execution.limits`, read from its schema so the two cannot drift apart. */
+const LIMIT_KEYS = Object.keys(limitsSchema.shape) as readonly (keyof LimitsConfig)[]
 
 const inputFileSchema = z.strictObject({
   /** Relative path inside /workspace, e.g. `data/input.csv`. */
@@ -50,7 +38,7 @@ export const executeRequestSchema = z.strictObject({
     .strictObject(
       Object.fromEntries(
         LIMIT_KEYS.map((key) => [key, limitsSchema.shape[key].unwrap().optional()]),
-      ) as { [K in (typeof LIMIT_KEYS)[number]]: z.ZodOptional<z.ZodNumber> },
+      ) as { [K in keyof LimitsConfig]: z.ZodOptional<z.ZodNumber> },
     )
     .optional(),
   /** Files written into /workspace before the code runs; needs file operations. */
@@ -89,14 +77,9 @@ export function validateRequest(request: unknown, settings: CodeExecutionConfig)
       `Expected \`onOutput\` to be a function, got ${kindOf(onOutput)}`,
     )
   }
-  const parsed = executeRequestSchema.safeParse(fields)
+  const parsed = executeRequestSchema.safeParse(fields, { reportInput: true })
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    // An unknown key is named itself (`limits.memory`), not the object that holds it.
-    const path =
-      issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue?.path
-    const field = path === undefined || path.length === 0 ? 'request' : formatPath(path)
-    throw new InvalidArgumentError(`Invalid \`${field}\`: ${issue?.message ?? 'invalid request'}`)
+    throw new InvalidArgumentError(requestProblem(parsed.error, executeRequestSchema).message)
   }
   const { code, timeoutSeconds = settings.timeout_seconds } = parsed.data
   const size = Buffer.byteLength(code, 'utf8')

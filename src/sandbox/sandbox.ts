@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { CodeExecutionConfig } from '../config/schema.js'
-import { type ConfigInput, configSchema, type SandboxConfig } from '../config/schema.js'
+import type { CodeExecutionConfig, ConfigInput, SandboxConfig } from '../config/schema.js'
+import { validateConfig } from '../config/validate-config.js'
 import type { ContainerEngine, OutputListener } from '../engine/container-engine.js'
 import { DockerEngine } from '../engine/docker-engine.js'
 import { currentOwner } from '../engine/labels.js'
@@ -91,7 +91,7 @@ export class Sandbox {
 
   /** Creates a sandbox and removes containers that an earlier, crashed process of this instance left. */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
-    const config = configSchema.parse(options.config ?? {})
+    const config = validateConfig(options.config ?? {}, CONFIG_SOURCE)
     const logger = options.logger ?? silentLogger
     const hostFiles = await resolveHostFiles(
       config.code_execution,
@@ -290,6 +290,9 @@ export class Sandbox {
 
 /** How often a live process removes what dead processes of its instance left. */
 const SWEEP_INTERVAL_MS = 30_000
+
+/** Names the config object in a `ConfigError`, where config.yml would name its file. */
+const CONFIG_SOURCE = 'Sandbox.create({ config })'
 
 /** Preloading is only for modules the code may import anyway: a warm runner gives no more. */
 function preloadable(modules: readonly string[], settings: CodeExecutionConfig): string[] {

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { formatIssue, formatPath } from '../config/format-issue.js'
 import { InvalidArgumentError } from '../errors.js'
 import { executeRequestSchema } from '../sandbox/execute-request.js'
+import { requestProblem } from '../sandbox/request-issue.js'
 
 /** tinyAgent's tool name, kept so agents written for tinyAgent work unchanged. */
 export const ANON_CODER = 'anon_coder'
@@ -25,12 +25,7 @@ export type AnonCoderInput = z.infer<typeof anonCoderInputSchema>
 export function parseAnonCoderInput(args: unknown): AnonCoderInput {
   const parsed = anonCoderInputSchema.safeParse(args, { reportInput: true })
   if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]
-  if (issue === undefined) throw new InvalidArgumentError('Invalid `anon_coder` arguments')
-  const keys = Object.keys(anonCoderInputSchema.shape)
-  const field =
-    issue.code === 'unrecognized_keys'
-      ? (issue.keys[0] ?? '')
-      : formatPath(issue.path) || 'arguments'
-  throw new InvalidArgumentError(`Invalid \`${field}\`: ${formatIssue(issue, keys)}`)
+  throw new InvalidArgumentError(
+    requestProblem(parsed.error, anonCoderInputSchema, 'arguments').message,
+  )
 }
