@@ -1,5 +1,10 @@
 import { describe, expect } from 'vitest'
-import { containersOf } from '../../test/support/managed-containers.js'
+import {
+  expectLegitimate,
+  MEMORY_FILLED,
+  PIDS_EXHAUSTED,
+} from '../../test/support/legitimate-outcomes.js'
+import { containersOf, inspectWhileRunning } from '../../test/support/managed-containers.js'
 import { sandboxTest as test } from '../../test/support/sandbox-fixture.js'
 import { TEST_RUNTIME } from '../../test/support/test-config.js'
 
@@ -96,40 +101,32 @@ describe('Sandbox.execute on the real engine', () => {
     expect(engine.runs).toBe(0)
   })
 
-  test('kills the container when the timeout passes and returns within timeout + 1 s', async ({
-    sandbox,
-  }) => {
-    const started = performance.now()
+  test('kills the container when the timeout passes', async ({ sandbox }) => {
     const result = await sandbox.execute({
-      code: 'import time\nprint("start")\ntime.sleep(60)',
+      code: 'import time\nprint("start")\ntime.sleep(3600)',
       timeoutSeconds: 2,
     })
-    const elapsed = performance.now() - started
     expect(result.status).toBe('timeout')
     expect(result.exitCode).toBeNull()
     expect(result.stdout).toBe('start\n')
     expect(result.message).toBe(
       'Stopped after the 2 s time limit that the request asked for (code_execution.timeout_seconds allows up to 10 s).',
     )
-    // The limit counts from when the code is sent; container start-up comes on top (gVisor's
-    // is seconds on a loaded 2-core machine). bench/limits.ts measures the real overshoot.
-    expect(elapsed).toBeLessThan(2_000 + 1_000 + (TEST_RUNTIME === 'runsc' ? 10_000 : 1_500))
+    // Stopped, not waited out (the sleep is an hour), and gone. How long past the deadline
+    // the result comes depends on the machine: bench/limits.ts measures it.
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
   })
 
   test('reports memory_limit when the code outgrows its memory', async ({ sandbox }) => {
     const result = await sandbox.execute({
       code: 'chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024 * 1024))',
     })
-    if (TEST_RUNTIME === 'runsc' && result.status === 'error') {
-      // Seen once under heavy load: gVisor's sentry itself died at the limit (no OOM flag), so
-      // the sandbox ended without the code's report. Contained all the same.
-      expect(result.error).toBeNull()
-      return
-    }
-    expect(result.status).toBe('memory_limit')
-    expect(result.message).toBe(
-      'Ran out of memory: the limit is 256 MB (code_execution.limits.memory_mb).',
-    )
+    expectLegitimate(result, MEMORY_FILLED)
+    if (result.status === 'memory_limit')
+      expect(result.message).toBe(
+        'Ran out of memory: the limit is 256 MB (code_execution.limits.memory_mb).',
+      )
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
   })
 
   test('stops endless output at the cap with output_limit', async ({ sandbox }) => {
@@ -152,7 +149,9 @@ describe('Sandbox.execute on the real engine', () => {
       code: 'import time\ntime.sleep(30)',
       signal: controller.signal,
     })
-    setTimeout(() => controller.abort(), 1_500)
+    // Mid-run on any machine: once its container runs, not after a delay a slow start outlasts.
+    await inspectWhileRunning(sandbox.config.orchestrator.instance_id, 30_000)
+    controller.abort()
     await expect(execution).rejects.toMatchObject({ code: 'aborted' })
     expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
   })
@@ -259,14 +258,13 @@ describe('container hardening, tried from inside', () => {
       '    print("refused after", n, e.errno)',
     ].join('\n')
     const result = await sandbox.execute({ code, timeoutSeconds: 5 })
-    if (TEST_RUNTIME === 'runsc') {
-      // Under gVisor the pids limit bounds the sentry's host threads: the bomb ends the whole
-      // sandbox (exit 2, or the memory limit) instead of meeting EAGAIN inside it.
-      expect(['error', 'memory_limit']).toContain(result.status)
-    } else {
+    expectLegitimate(result, PIDS_EXHAUSTED, 'code_execution.limits.pids')
+    if (result.status === 'ok') {
+      // Refused inside: fewer forks than the limit, which the interpreter shares.
       expect(result.stdout).toMatch(/^refused after \d+ 11\n$/)
       expect(Number(result.stdout.split(' ')[2])).toBeLessThan(64)
     }
+    expect(await containersOf(sandbox.config.orchestrator.instance_id)).toEqual([])
     const next = await sandbox.execute({ code: 'print("still serving")' })
     expect(next.stdout).toBe('still serving\n')
   })

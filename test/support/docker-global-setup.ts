@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { readdir, rmdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import Docker from 'dockerode'
 import { LABEL_MANAGED } from '../../src/engine/labels.js'
+import { defaultWorkspaceRoot } from '../../src/workspace/workspace-root.js'
 import { TEST_IMAGE, testInstancePrefix } from './test-config.js'
 
 const docker = new Docker()
@@ -33,9 +36,42 @@ export async function setup(): Promise<void> {
   }
 }
 
-/** A test run leaves no containers: anything of ours still there fails the run. */
+/**
+ * This run's instance directories under the default workspace root. Every test sandbox with
+ * file operations makes `<root>/<instance id>/`, and `Sandbox.close()` leaves it there, empty:
+ * those are removed (`rmdir` removes only an empty one). One that still holds a workspace is a
+ * leak, returned with what it holds.
+ */
+async function removeInstanceDirs(): Promise<string[]> {
+  const root = defaultWorkspaceRoot()
+  const names = await readdir(root).catch(() => [])
+  const leaks: string[] = []
+  for (const name of names.filter((n) => n.startsWith(testInstancePrefix()))) {
+    const dir = join(root, name)
+    await rmdir(dir).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return
+      const held = await readdir(dir).catch(() => [])
+      leaks.push(`${dir} (${error.code}: ${held.join(', ')})`)
+    })
+  }
+  return leaks
+}
+
+/** A test run leaves nothing behind: a container or a workspace of ours still there fails the run. */
 export async function teardown(): Promise<void> {
   const left = await leftovers()
-  if (left.length > 0)
-    throw new Error(`Tests left ${left.length} sandbox container(s) behind: ${left.join(', ')}`)
+  const leakedDirs = await removeInstanceDirs()
+  const problems = [
+    ...(left.length > 0
+      ? [`Tests left ${left.length} sandbox container(s) behind: ${left.join(', ')}`]
+      : []),
+    ...(leakedDirs.length > 0
+      ? [`Tests left ${leakedDirs.length} workspace(s) behind: ${leakedDirs.join('; ')}`]
+      : []),
+  ]
+  if (problems.length > 0) {
+    // Vitest only logs an error thrown here ("error during close"); the exit code fails the run.
+    process.exitCode = 1
+    throw new Error(problems.join('\n'))
+  }
 }
