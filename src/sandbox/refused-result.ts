@@ -16,20 +16,22 @@ export function refusedResult(id: string, report: PolicyReport): ExecutionResult
     runtime: null,
     ...NO_RICH_RESULT,
   }
-  const [syntax] = report.syntaxErrors
-  if (syntax !== undefined) {
-    const where = `line ${syntax.line}, column ${syntax.column}`
-    return {
-      ...base,
-      status: 'error',
-      violations: [],
-      error: { name: 'SyntaxError', value: `${syntax.message} (${where})`, traceback: '' },
-      message: `SyntaxError at ${where}: ${syntax.message}. Nothing was run.`,
-    }
-  }
   const list = report.violations
     .map((v) => `${v.rule} at ${v.line}:${v.column} (${v.text})`)
     .join('; ')
+  const [syntax] = report.syntaxErrors
+  if (syntax !== undefined) {
+    // Python would refuse it too; what the policy found besides is reported with it.
+    const where = `line ${syntax.line}, column ${syntax.column}`
+    const also = list === '' ? '' : ` The static policy also refuses: ${list}.`
+    return {
+      ...base,
+      status: 'error',
+      violations: report.violations,
+      error: { name: 'SyntaxError', value: `${syntax.message} (${where})`, traceback: '' },
+      message: `SyntaxError at ${where}: ${syntax.message}.${also} Nothing was run.`,
+    }
+  }
   return {
     ...base,
     status: 'policy_violation',

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest'
+import { configSchema } from '../config/schema.js'
+import { checkPolicy } from '../policy/index.js'
+import { refusedResult } from './refused-result.js'
+
+const defaults = configSchema.parse({}).code_execution
+
+describe('refusedResult', () => {
+  it('reports the violations beside a syntax error, not instead of them', () => {
+    const result = refusedResult('id', checkPolicy('eval("1")\ndef broken(:\n    pass\n', defaults))
+    expect(result.status).toBe('error')
+    expect(result.error?.name).toBe('SyntaxError')
+    expect(result.violations.map((v) => v.rule)).toEqual(['eval-call'])
+    expect(result.message).toMatch(
+      /^SyntaxError at line 2, column \d+: .*\. The static policy also refuses: eval-call at 1:1 \(eval\("1"\)\)\. Nothing was run\.$/,
+    )
+  })
+
+  it('says only the syntax error when there is nothing else', () => {
+    const result = refusedResult('id', checkPolicy('def broken(:\n    pass\n', defaults))
+    expect([result.status, result.violations]).toEqual(['error', []])
+    expect(result.message).toMatch(/^SyntaxError at line 1, column \d+: .*\. Nothing was run\.$/)
+  })
+})
