@@ -305,7 +305,7 @@ const server = z
       .max(10_000)
       .default(8)
       .describe(
-        'Executions one API key may have running or queued at once; past it, 429 `quota_exceeded`.',
+        'Executions one API key may have in flight at once, from the request to the last byte of its answer (running, queued, or an answer not yet taken); past it, 429 `quota_exceeded`.',
       ),
     shutdown_grace_seconds: z
       .number()
