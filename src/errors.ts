@@ -7,6 +7,8 @@ export type SandboxErrorCode =
   | 'image_missing'
   | 'aborted'
   | 'shut_down'
+  | 'queue_unavailable'
+  | 'deadline_exceeded'
 
 /**
  * The one error model. Thrown only for the caller's mistakes and for our infrastructure;
@@ -101,5 +103,24 @@ export class ShutDownError extends SandboxError {
   constructor() {
     super('shut_down', 'The sandbox is shutting down and accepts no new executions.')
     this.name = 'ShutDownError'
+  }
+}
+
+/** The shared queue (Redis) cannot be reached: nothing was enqueued. */
+export class QueueUnavailableError extends SandboxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('queue_unavailable', message, options)
+    this.name = 'QueueUnavailableError'
+  }
+}
+
+/** The execution waited in the queue past its caller's budget and was never started. */
+export class DeadlineExceededError extends SandboxError {
+  constructor(waitedSeconds: number) {
+    super(
+      'deadline_exceeded',
+      `The execution waited ${waitedSeconds} s for a worker and was never started (queue.max_wait_seconds). Retry later, or add workers.`,
+    )
+    this.name = 'DeadlineExceededError'
   }
 }

@@ -21,7 +21,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   1    the code failed: exception, syntax error, timeout, memory or output limit
   2    usage or configuration error (bad flag, invalid config.yml, unreadable file)
   3    refused by the static policy (check: at least one violation or syntax error)
-  4    the Docker engine is unreachable, or the image or runtime is missing
+  4    the Docker engine or the queue is unreachable, the image or runtime is missing,
+       or no worker took the execution in time (queue.max_wait_seconds)
   70   serve or mcp stopped on an internal error (logged with its stack); containers removed
   130  interrupted (Ctrl-C); the container was removed`
 
@@ -48,6 +49,9 @@ export const EXIT_FOR_ERROR: Readonly<Record<SandboxErrorCode, number>> = {
   image_missing: EXIT.engine,
   aborted: EXIT.interrupted,
   shut_down: EXIT.interrupted,
+  // Infrastructure, like the engine: Redis is down, or no worker took the job in time.
+  queue_unavailable: EXIT.engine,
+  deadline_exceeded: EXIT.engine,
 }
 
 /** The exit code for anything a command threw: a `SandboxError` by its code, else a failure. */

@@ -46,6 +46,13 @@ const DEFAULTS: SandboxConfig = {
     response_timeout_seconds: 60,
     keep_alive_timeout_seconds: 5,
   },
+  queue: {
+    name: 'executions',
+    max_wait_seconds: 60,
+    lock_seconds: 10,
+    result_ttl_seconds: 600,
+    max_result_bytes: 33_554_432,
+  },
   logging: { level: 'info' },
 }
 
@@ -181,13 +188,13 @@ describe('parseConfig: refusals', () => {
       {
         path: 'bogus',
         message:
-          'unknown key; expected one of: code_execution, orchestrator, pool, server, logging',
+          'unknown key; expected one of: code_execution, orchestrator, pool, server, queue, logging',
         line: 2,
         column: 1,
       },
     ])
     expect(error.message).toBe(
-      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, pool, server, logging',
+      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, pool, server, queue, logging',
     )
   })
 
@@ -431,7 +438,7 @@ describe('parseConfig: refusals', () => {
       '  test.yml:2:31: code_execution.allow_dangerous_operations: expected a boolean, got the string "true" (write true or false without quotes)',
       '  test.yml:3:20: code_execution.timeout_seconds: expected a value > 0, got number -1',
       '  test.yml:5:10: logging.level: expected one of "error", "warn", "info", "debug", got the string "loud"',
-      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, pool, server, logging',
+      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, pool, server, queue, logging',
     ])
   })
 

@@ -259,9 +259,70 @@ const orchestrator = z
       .min(0)
       .max(100_000)
       .default(100)
-      .describe('Executions allowed to wait beyond `concurrency`; past it, `queue_full`.'),
+      .describe(
+        'Executions allowed to wait beyond `concurrency`; past it, `queue_full`. With `queue.url`, the limit is cluster-wide: jobs waiting in the shared queue.',
+      ),
+    node_name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/,
+        'expected letters, digits, `.`, `_`, `:`, `/` or `-` (at most 128)',
+      )
+      .optional()
+      .describe(
+        'This node\'s name in every result (`node`) and in the logs. Default: `hostname/pid`.',
+      ),
   })
   .describe('How executions are scheduled.')
+
+const queue = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
+      .optional()
+      .describe(
+        'Redis URL of the shared execution queue (`redis://:PASSWORD@host:6379/0`, `rediss://` for TLS). Unset: one host, executions run here. Set: `serve`, `mcp` and `run` enqueue executions for `worker` nodes. The env var `TINYAGENT_SANDBOX_QUEUE_URL` overrides it, so the password need not sit in the file.',
+      ),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected letters, digits, `.`, `_` or `-`')
+      .default('executions')
+      .describe('The queue\'s name; API nodes and workers of one deployment use the same.'),
+    max_wait_seconds: z
+      .number()
+      .positive()
+      .max(86_400)
+      .default(60)
+      .describe(
+        'Longest an execution may wait for a worker. Past it, it is never started and its caller gets `deadline_exceeded`.',
+      ),
+    lock_seconds: z
+      .number()
+      .min(2)
+      .max(600)
+      .default(10)
+      .describe(
+        'How long a worker holds a job between renewals. A worker that cannot renew (dead, cut off from Redis) loses the job: its container is killed, and the caller gets `engine_error` within about twice this.',
+      ),
+    result_ttl_seconds: z
+      .int()
+      .min(10)
+      .max(86_400)
+      .default(600)
+      .describe('How long a result and its output stream stay in Redis after the run.'),
+    max_result_bytes: z
+      .int()
+      .min(65_536)
+      .max(512 * 1_048_576)
+      .default(32 * 1_048_576)
+      .describe(
+        'Largest result a worker sends through Redis; past it, returned files and then charts are left out (and marked truncated).',
+      ),
+  })
+  .describe(
+    'Scale-out (docs/scale-out.md): a shared queue on Redis with API nodes in front and worker nodes behind.',
+  )
 
 const server = z
   .strictObject({
@@ -385,6 +446,7 @@ export const configSchema = z.strictObject({
   orchestrator: orchestrator.prefault({}),
   pool: pool.prefault({}),
   server: server.prefault({}),
+  queue: queue.prefault({}),
   logging: logging.prefault({}),
 })
 
@@ -393,4 +455,5 @@ export type CodeExecutionConfig = SandboxConfig['code_execution']
 export type LimitsConfig = CodeExecutionConfig['limits']
 export type PoolConfig = SandboxConfig['pool']
 export type ServerConfig = SandboxConfig['server']
+export type QueueConfig = SandboxConfig['queue']
 export type ConfigInput = z.input<typeof configSchema>

@@ -35,6 +35,8 @@ const STATUS: Record<HttpErrorCode, number> = {
   engine_unavailable: 503,
   image_missing: 503,
   shut_down: 503,
+  queue_unavailable: 503,
+  deadline_exceeded: 503,
 }
 
 /**
@@ -47,10 +49,16 @@ const PUBLIC_MESSAGE: Partial<Record<HttpErrorCode, string>> = {
     'The sandbox image is missing on the server; its operator should run `make image`.',
   config_invalid: 'The server configuration is invalid; the server log has the details.',
   internal: 'Internal error; the server log has the details.',
+  queue_unavailable: 'The execution queue is unreachable; the server log has the details.',
 }
 
 /** Seconds a client should wait before retrying a 429 or 503, when the server can say. */
-const RETRY_AFTER: Partial<Record<HttpErrorCode, number>> = { queue_full: 1, shut_down: 5 }
+const RETRY_AFTER: Partial<Record<HttpErrorCode, number>> = {
+  queue_full: 1,
+  shut_down: 5,
+  queue_unavailable: 5,
+  deadline_exceeded: 5,
+}
 
 export interface HttpErrorOptions {
   /** The request field at fault, e.g. `limits.memory_mb`. */
