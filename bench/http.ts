@@ -1,6 +1,5 @@
 import autocannon from 'autocannon'
 import { configSchema } from '../src/config/schema.js'
-import { DockerEngine } from '../src/engine/docker-engine.js'
 import { Sandbox } from '../src/sandbox/sandbox.js'
 import { ApiKeys } from '../src/server/api-keys.js'
 import { HttpServer } from '../src/server/http-server.js'
@@ -17,9 +16,8 @@ const config = configSchema.parse({
   orchestrator: { instance_id: 'bench-http' },
   server: { port: 0, rate_limit_per_minute: 1_000_000, concurrency_per_key: 10_000 },
 })
-const engine = new DockerEngine()
-const sandbox = await Sandbox.create({ config, engine })
-const server = await HttpServer.start({ sandbox, engine, apiKeys: ApiKeys.of([]) })
+const sandbox = await Sandbox.create({ config })
+const server = await HttpServer.start({ executor: sandbox, apiKeys: ApiKeys.of([]) })
 try {
   const url = `${server.url}/v1/executions`
   const check = await fetch(url, {

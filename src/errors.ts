@@ -1,14 +1,17 @@
 /** Stable, machine-readable error codes; the HTTP and CLI layers map them through one table. */
-export type SandboxErrorCode =
-  | 'config_invalid'
-  | 'invalid_argument'
-  | 'queue_full'
-  | 'engine_unavailable'
-  | 'image_missing'
-  | 'aborted'
-  | 'shut_down'
-  | 'queue_unavailable'
-  | 'deadline_exceeded'
+export const SANDBOX_ERROR_CODES = [
+  'config_invalid',
+  'invalid_argument',
+  'queue_full',
+  'engine_unavailable',
+  'image_missing',
+  'aborted',
+  'shut_down',
+  'queue_unavailable',
+  'deadline_exceeded',
+] as const
+
+export type SandboxErrorCode = (typeof SANDBOX_ERROR_CODES)[number]
 
 /**
  * The one error model. Thrown only for the caller's mistakes and for our infrastructure;

@@ -1,3 +1,4 @@
+export { configDigest } from './config/config-digest.js'
 export { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load-config.js'
 export type {
   CodeExecutionConfig,
@@ -28,6 +29,8 @@ export { checkPolicy, DEFAULT_ALLOWED_IMPORTS } from './policy/index.js'
 export type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './policy/types.js'
 export { type ExecuteRequest, MAX_CODE_BYTES } from './sandbox/execute-request.js'
 export type { ExecutionResult, ExecutionStatus, PythonError } from './sandbox/execution-result.js'
+export type { Executor, ExecutorGauges, Readiness } from './sandbox/executor.js'
+export type { ExecutionReceipt } from './sandbox/receipt.js'
 export { type CloseOptions, Sandbox, type SandboxOptions } from './sandbox/sandbox.js'
 export { API_KEYS_ENV, ApiKeys } from './server/api-keys.js'
 export { type HttpCloseOptions, HttpServer, type HttpServerOptions } from './server/http-server.js'

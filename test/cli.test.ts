@@ -441,7 +441,7 @@ describe('tinyagent-sandbox help and reap', () => {
     const result = await cli(['execute', 'x.py'])
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toBe(
-      'tinyagent-sandbox: Unknown command `execute`; expected one of: run, check, doctor, reap, serve, mcp.\nRun `tinyagent-sandbox --help` for usage.\n',
+      'tinyagent-sandbox: Unknown command `execute`; expected one of: run, check, doctor, reap, serve, mcp, worker.\nRun `tinyagent-sandbox --help` for usage.\n',
     )
   })
 

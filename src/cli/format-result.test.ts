@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { configSchema } from '../config/schema.js'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
+import { buildReceipt } from '../sandbox/receipt.js'
 import { formatHumanResult, statusLine } from './format-result.js'
+
+const settings = configSchema.parse({}).code_execution
 
 const base: ExecutionResult = {
   id: 'x',
@@ -19,6 +23,15 @@ const base: ExecutionResult = {
   result: null,
   artifacts: [],
   artifactsTruncated: false,
+  node: 'test',
+  receipt: buildReceipt({
+    code: '',
+    settings: settings,
+    imageId: null,
+    runtime: 'runc',
+    timeoutSeconds: settings.timeout_seconds,
+    limits: settings.limits,
+  }),
 }
 
 const TERMINAL = { stdout: true, stderr: true }

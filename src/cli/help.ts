@@ -12,6 +12,8 @@ Usage:
                                                                (--all: also this instance's live ones)
   tinyagent-sandbox serve [--host HOST] [--port PORT]          HTTP API (docs/api.md); SIGTERM drains
   tinyagent-sandbox mcp                                        MCP server on stdio (docs/mcp.md)
+  tinyagent-sandbox worker                                     a worker node: takes queued executions
+                                                               (queue.url; docs/scale-out.md); SIGTERM drains
 
 Options:
   --config FILE     configuration (default: ./config.yml if present, else secure defaults)

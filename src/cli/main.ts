@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   reap: async () => (await import('./commands/reap.js')).reapCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
+  worker: async () => (await import('./commands/worker.js')).workerCommand,
   mcp: async () => (await import('./commands/mcp.js')).mcpCommand,
 }
 

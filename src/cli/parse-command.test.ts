@@ -134,7 +134,7 @@ describe('parseCommand', () => {
 
   it('refuses an unknown command, listing the commands', () => {
     expect(refusal(['frobnicate'])).toBe(
-      'Unknown command `frobnicate`; expected one of: run, check, doctor, reap, serve, mcp.',
+      'Unknown command `frobnicate`; expected one of: run, check, doctor, reap, serve, mcp, worker.',
     )
   })
 

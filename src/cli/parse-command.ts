@@ -20,7 +20,7 @@ export interface ParsedCommand {
   }
 }
 
-const COMMANDS = ['run', 'check', 'doctor', 'reap', 'serve', 'mcp'] as const
+const COMMANDS = ['run', 'check', 'doctor', 'reap', 'serve', 'mcp', 'worker'] as const
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -55,6 +55,7 @@ const ACCEPTS: Record<string, readonly string[]> = {
   reap: ['config', 'all', 'verbose', 'help'],
   serve: ['config', 'host', 'port', 'verbose', 'help'],
   mcp: ['config', 'verbose', 'help'],
+  worker: ['config', 'verbose', 'help'],
   help: ['help'],
 }
 
@@ -68,6 +69,7 @@ const POSITIONALS: Record<string, number> = {
   reap: 0,
   serve: 0,
   mcp: 0,
+  worker: 0,
   help: 0,
 }
 

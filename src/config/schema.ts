@@ -270,7 +270,7 @@ const orchestrator = z
       )
       .optional()
       .describe(
-        'This node\'s name in every result (`node`) and in the logs. Default: `hostname/pid`.',
+        "This node's name in every result (`node`) and in the logs. Default: `hostname/pid`.",
       ),
   })
   .describe('How executions are scheduled.')
@@ -288,7 +288,7 @@ const queue = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected letters, digits, `.`, `_` or `-`')
       .default('executions')
-      .describe('The queue\'s name; API nodes and workers of one deployment use the same.'),
+      .describe("The queue's name; API nodes and workers of one deployment use the same."),
     max_wait_seconds: z
       .number()
       .positive()

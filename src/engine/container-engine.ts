@@ -108,6 +108,8 @@ export interface ContainerEngine {
   start(spec: ContainerCreateOptions, readyMarker?: string): Promise<StartedContainer>
   info(): Promise<EngineInfo>
   imageExists(image: string): Promise<boolean>
+  /** The image's content-addressed ID (`sha256:…`), or undefined when it is missing. */
+  imageId(image: string): Promise<string | undefined>
   /** The Debian packages the image was built with (its build label), or undefined when it is missing. */
   imagePackages(image: string): Promise<string[] | undefined>
   /**

@@ -79,6 +79,15 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async imageId(image: string): Promise<string | undefined> {
+    try {
+      return (await this.#docker.getImage(image).inspect()).Id
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined
+      throw toEngineError(error, this.endpoint)
+    }
+  }
+
   async containerGone(executionId: string): Promise<ContainerGone | undefined> {
     try {
       const left = await this.#docker.listContainers({

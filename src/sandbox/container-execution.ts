@@ -12,7 +12,7 @@ import type { CollectedFiles } from '../workspace/workspace-files.js'
 import { engineErrorResult } from './engine-error-result.js'
 import type { ValidatedRequest } from './execute-request.js'
 import { type Lease, leaseWarm, startCold } from './execution-lease.js'
-import type { ExecutionResult } from './execution-result.js'
+import type { RunResult } from './execution-result.js'
 import type { HostFiles } from './host-files.js'
 import { summarizeOutcome } from './outcome.js'
 import { reportAllowanceBytes, runnerInput } from './runner-input.js'
@@ -57,7 +57,7 @@ const NO_FILES: CollectedFiles = { files: [], filesTruncated: false }
  */
 export async function executeInContainer(
   execution: ContainerExecution,
-): Promise<ExecutionResult | 'aborted'> {
+): Promise<RunResult | 'aborted'> {
   const lease = leaseWarm(execution) ?? (await startCold(execution))
   if (!('container' in lease))
     return engineErrorResult(execution.id, execution.runtime, lease.error)
@@ -115,10 +115,7 @@ async function collect(
   }
 }
 
-function settled(
-  execution: ContainerExecution,
-  outcome: 'aborted' | Error,
-): ExecutionResult | 'aborted' {
+function settled(execution: ContainerExecution, outcome: 'aborted' | Error): RunResult | 'aborted' {
   if (outcome === 'aborted' || execution.signal.aborted) return 'aborted'
   return engineErrorResult(execution.id, execution.runtime, outcome)
 }
@@ -153,7 +150,7 @@ function toResult(
   execution: ContainerExecution,
   outcome: ContainerOutcome,
   collected: CollectedFiles,
-): ExecutionResult {
+): RunResult {
   const summary = summarizeOutcome(outcome, {
     timeoutSeconds: execution.request.timeoutSeconds,
     configuredTimeoutSeconds: execution.config.code_execution.timeout_seconds,

@@ -1,5 +1,6 @@
 import type { Violation } from '../policy/types.js'
 import type { OutputFile } from '../workspace/workspace-files.js'
+import type { ExecutionReceipt } from './receipt.js'
 import type { Artifact, ValueResult } from './rich-result.js'
 
 /**
@@ -62,4 +63,11 @@ export interface ExecutionResult {
   readonly artifacts: readonly Artifact[]
   /** Some charts were left out (`limits.artifacts` or `limits.artifact_bytes`). */
   readonly artifactsTruncated: boolean
+  /** The node that produced the result (`orchestrator.node_name`, or `hostname/pid`). */
+  readonly node: string
+  /** What the execution was checked and run under: code, config, image, runtime, limits. */
+  readonly receipt: ExecutionReceipt
 }
+
+/** A result as the run produced it, before the executor adds its node and receipt. */
+export type RunResult = Omit<ExecutionResult, 'node' | 'receipt'>

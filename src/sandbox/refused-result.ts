@@ -1,9 +1,9 @@
 import type { PolicyReport } from '../policy/types.js'
-import type { ExecutionResult } from './execution-result.js'
+import type { RunResult } from './execution-result.js'
 import { NO_RICH_RESULT } from './rich-result.js'
 
 /** The result for code refused before any container starts: a syntax error or policy violations. */
-export function refusedResult(id: string, report: PolicyReport): ExecutionResult {
+export function refusedResult(id: string, report: PolicyReport): RunResult {
   const base = {
     id,
     exitCode: null,

@@ -101,6 +101,24 @@ describe('Sandbox.execute on the real engine', () => {
     expect(engine.runs).toBe(0)
   })
 
+  test('stamps each result with its node and a receipt of the image and runtime it ran under', async ({
+    sandbox,
+    engine,
+  }) => {
+    const ran = await sandbox.execute({ code: 'print(1)', limits: { memory_mb: 128 } })
+    expect(ran.status).toBe('ok')
+    expect(ran.node).toBe(sandbox.node)
+    expect(ran.receipt.imageId).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(ran.receipt.imageId).toBe(await engine.imageId(sandbox.config.code_execution.image))
+    expect(ran.receipt.runtime).toBe(ran.runtime)
+    expect(ran.receipt.limits.memory_mb).toBe(128)
+
+    const refused = await sandbox.execute({ code: 'eval("1")' })
+    expect(refused.status).toBe('policy_violation')
+    expect(refused.node).toBe(sandbox.node)
+    expect([refused.receipt.imageId, refused.receipt.runtime]).toEqual([null, null])
+  })
+
   test('kills the container when the timeout passes', async ({ sandbox }) => {
     const result = await sandbox.execute({
       code: 'import time\nprint("start")\ntime.sleep(3600)',

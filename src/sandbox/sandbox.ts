@@ -5,22 +5,32 @@ import type { ContainerEngine, OutputListener } from '../engine/container-engine
 import { DockerEngine } from '../engine/docker-engine.js'
 import { currentOwner } from '../engine/labels.js'
 import { processIsAlive, reap } from '../engine/reaper.js'
-import { AbortedError, ShutDownError } from '../errors.js'
+import { AbortedError, ImageMissingError, InvalidArgumentError, ShutDownError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { allowedImports, isImportAllowed } from '../policy/allowed-imports.js'
 import { checkPolicy } from '../policy/index.js'
 import { reapWorkspaces } from '../workspace/workspace-reaper.js'
 import { resolveWorkspaceRoot } from '../workspace/workspace-root.js'
 import { engineErrorResult, executeInContainer } from './container-execution.js'
+import { engineReadiness } from './engine-readiness.js'
 import type { ExecuteRequest } from './execute-request.js'
 import { type ValidatedRequest, validateRequest } from './execute-request.js'
 import { createWarmEntry, removeAll } from './execution-lease.js'
 import { ExecutionQueue } from './execution-queue.js'
-import type { ExecutionResult } from './execution-result.js'
+import type { ExecutionResult, RunResult } from './execution-result.js'
+import type { CloseOptions, Executor, ExecutorGauges, Readiness } from './executor.js'
 import { type HostFiles, resolveHostFiles } from './host-files.js'
+import { lookUpOnce } from './look-up-once.js'
+import { nodeName } from './node-name.js'
+import { buildReceipt } from './receipt.js'
 import { refusedResult } from './refused-result.js'
 import { chooseRuntime } from './runtime-choice.js'
 import { WarmPool } from './warm-pool.js'
+
+export interface ExecuteOptions {
+  /** The execution's id, when one was given elsewhere (a queued job's). @default a new UUID */
+  readonly id?: string
+}
 
 export interface SandboxOptions {
   /** Parsed config, or raw input that is validated here. @default all defaults (secure) */
@@ -42,9 +52,15 @@ export interface SandboxOptions {
   readonly sweepIntervalMs?: number
 }
 
-export interface CloseOptions {
-  /** How long in-flight executions may finish before they are cancelled. @default 0 */
-  readonly graceMs?: number
+export type { CloseOptions }
+
+/** What `#finish` needs besides the result: when the call began and what it ran under. */
+interface Finish {
+  readonly startedAt: number
+  readonly policyChecked: boolean
+  readonly request: ValidatedRequest
+  /** The image the container was created from; null when none was (or its ID is unknown). */
+  readonly imageId: string | null
 }
 
 /**
@@ -52,8 +68,9 @@ export interface CloseOptions {
  * container per execution. The container is the security boundary; the policy is an early,
  * explainable filter.
  */
-export class Sandbox {
+export class Sandbox implements Executor {
   readonly config: SandboxConfig
+  readonly node: string
   readonly #engine: ContainerEngine
   readonly #logger: Logger
   readonly #queue: ExecutionQueue
@@ -67,7 +84,10 @@ export class Sandbox {
   readonly #active = new Set<string>()
   readonly #sweepTimer: NodeJS.Timeout
   #closed = false
-  #runtimeChoice: Promise<string> | undefined
+  /** Resolved once; a failed look-up (engine down) is retried by the next execution. */
+  readonly #runtime: () => Promise<string>
+  /** For the receipt, resolved once like the runtime. */
+  readonly #imageId: () => Promise<string>
   #pool: WarmPool | undefined
 
   private constructor(
@@ -78,9 +98,17 @@ export class Sandbox {
     sweepIntervalMs: number,
   ) {
     this.config = config
+    this.node = nodeName(config)
     this.#engine = engine
     this.#logger = logger
     this.#hostFiles = hostFiles
+    const { runtime, image } = config.code_execution
+    this.#runtime = lookUpOnce(() => chooseRuntime(runtime, engine))
+    this.#imageId = lookUpOnce(async () => {
+      const id = await engine.imageId(image)
+      if (id === undefined) throw new ImageMissingError(image)
+      return id
+    })
     // Any live process of the instance removes what dead ones left, not only at start-up.
     this.#sweepTimer = setInterval(() => void this.#reapOrphans(), sweepIntervalMs).unref()
     this.#queue = new ExecutionQueue({
@@ -121,27 +149,39 @@ export class Sandbox {
     return this.#queue.running
   }
 
+  async gauges(): Promise<ExecutorGauges> {
+    return { queueDepth: this.waiting, running: this.running, workers: 1, lostJobs: 0 }
+  }
+
+  /** Whether an execution sent now could run: the engine answers and has the image. */
+  readiness(): Promise<Readiness> {
+    return engineReadiness(this.#engine, this.config.code_execution.image)
+  }
+
   /**
    * Runs one snippet. Resolves with a result for everything the code can do; rejects only for
    * a bad request (`invalid_argument`), a full queue (`queue_full`), cancellation (`aborted`)
    * or a closed sandbox (`shut_down`).
    */
-  async execute(request: ExecuteRequest): Promise<ExecutionResult> {
+  async execute(request: ExecuteRequest, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     if (this.#closed) throw new ShutDownError()
     const startedAt = performance.now()
     const validated = validateRequest(request, this.config.code_execution)
-    const id = randomUUID()
+    const id = executionId(options.id)
     const report = checkPolicy(validated.code, this.config.code_execution)
-    if (!report.allowed) {
-      return this.#finish(refusedResult(id, report), startedAt, report.checked)
-    }
+    const finish = { startedAt, policyChecked: report.checked, request: validated }
+    if (!report.allowed)
+      return this.#finish(refusedResult(id, report), { ...finish, imageId: null })
     const signal = AbortSignal.any([
       this.#shutdown.signal,
       ...(request.signal ? [request.signal] : []),
     ])
     const { onOutput } = request
-    const result = await this.#queue.add(() => this.#run(id, validated, signal, onOutput), signal)
-    return this.#finish(result, startedAt, report.checked)
+    const { result, imageId } = await this.#queue.add(
+      () => this.#run(id, validated, signal, onOutput),
+      signal,
+    )
+    return this.#finish(result, { ...finish, imageId })
   }
 
   /** Stops accepting work, lets in-flight executions finish within `graceMs`, then cancels the rest. */
@@ -201,13 +241,15 @@ export class Sandbox {
     request: ValidatedRequest,
     signal: AbortSignal,
     onOutput: OutputListener | undefined,
-  ): Promise<ExecutionResult> {
+  ): Promise<{ result: RunResult; imageId: string | null }> {
     let runtime: string
     try {
       runtime = await this.#runtime()
     } catch (error) {
-      return engineErrorResult(id, null, error)
+      return { result: engineErrorResult(id, null, error), imageId: null }
     }
+    // A receipt that says "unknown" rather than an execution that fails for want of it.
+    const imageId = await this.#imageId().catch(() => null)
     this.#active.add(id)
     const result = await executeInContainer({
       engine: this.#engine,
@@ -224,31 +266,32 @@ export class Sandbox {
     }).finally(() => this.#active.delete(id))
     if (result === 'aborted')
       throw this.#shutdown.signal.aborted ? new ShutDownError() : new AbortedError()
-    return result
+    return { result, imageId }
   }
 
-  /** Resolved once; a failed look-up (engine down) is retried by the next execution. */
-  #runtime(): Promise<string> {
-    this.#runtimeChoice ??= chooseRuntime(this.config.code_execution.runtime, this.#engine).catch(
-      (error: unknown) => {
-        this.#runtimeChoice = undefined
-        throw error
-      },
-    )
-    return this.#runtimeChoice
-  }
-
-  #finish(result: ExecutionResult, startedAt: number, policyChecked: boolean): ExecutionResult {
+  #finish(
+    result: RunResult,
+    { startedAt, policyChecked, request, imageId }: Finish,
+  ): ExecutionResult {
     const durationMs = Math.round(performance.now() - startedAt)
     this.#logger.info('execution', {
       id: result.id,
+      node: this.node,
       status: result.status,
       durationMs,
       exitCode: result.exitCode,
       policy: !policyChecked ? 'off' : result.status === 'policy_violation' ? 'refused' : 'allowed',
       ...(result.violations.length > 0 ? { rules: result.violations.map((v) => v.rule) } : {}),
     })
-    return { ...result, durationMs }
+    const receipt = buildReceipt({
+      code: request.code,
+      settings: this.config.code_execution,
+      imageId,
+      runtime: result.runtime,
+      timeoutSeconds: request.timeoutSeconds,
+      limits: request.limits,
+    })
+    return { ...result, durationMs, node: this.node, receipt }
   }
 
   #isLeftover(owner: string, executionId: string): boolean {
@@ -287,6 +330,21 @@ export class Sandbox {
       this.#logger.warn('removed orphaned workspaces', { count: workspaces.length })
   }
 }
+
+/**
+ * The execution id: a new UUID, or the one a worker node got with its job, so that one id
+ * names the execution end to end (the API's result, the job, the container, the logs).
+ */
+function executionId(given: string | undefined): string {
+  if (given === undefined) return randomUUID()
+  if (!UUID.test(given))
+    throw new InvalidArgumentError(
+      `Expected \`id\` to be a lowercase UUID, got ${JSON.stringify(given.slice(0, 64))}`,
+    )
+  return given
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** How often a live process removes what dead processes of its instance left. */
 const SWEEP_INTERVAL_MS = 30_000

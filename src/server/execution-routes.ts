@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '../logger.js'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
-import type { Sandbox } from '../sandbox/sandbox.js'
+import type { Executor } from '../sandbox/executor.js'
 import type { ClientLimits } from './client-limits.js'
 import { whenResponseDone } from './connection-limits.js'
 import { parseExecutionBody } from './execution-body.js'
@@ -10,7 +10,7 @@ import { HttpError, toHttpError } from './http-errors.js'
 import type { Metrics } from './metrics.js'
 
 export interface ExecutionRoutesOptions {
-  readonly sandbox: Sandbox
+  readonly executor: Executor
   readonly limits: ClientLimits
   /** How long a written answer may wait for its client (server.response_timeout_seconds). */
   readonly responseTimeoutMs: number
@@ -18,9 +18,9 @@ export interface ExecutionRoutesOptions {
   readonly logger: Logger
 }
 
-/** `POST /v1/executions`: one request, one `sandbox.execute()` call, JSON or SSE back. */
+/** `POST /v1/executions`: one request, one `executor.execute()` call, JSON or SSE back. */
 export function executionRoutes(app: FastifyInstance, options: ExecutionRoutesOptions): void {
-  const { sandbox, limits, responseTimeoutMs, metrics, logger } = options
+  const { executor, limits, responseTimeoutMs, metrics, logger } = options
 
   // The rate limit and quota are checked from the headers, before the body is read, so a
   // refused client never has its body buffered. The slot is held until the answer has left
@@ -36,7 +36,7 @@ export function executionRoutes(app: FastifyInstance, options: ExecutionRoutesOp
     const events = stream ? new ExecutionStream(reply, { responseTimeoutMs }) : undefined
     try {
       const result = publicResult(
-        await sandbox.execute({
+        await executor.execute({
           ...fields,
           signal: cancel.signal,
           ...(events === undefined

@@ -8,10 +8,9 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify'
 import type { ServerConfig } from '../config/schema.js'
-import type { ContainerEngine } from '../engine/container-engine.js'
 import { ConfigError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
-import type { Sandbox } from '../sandbox/sandbox.js'
+import type { Executor } from '../sandbox/executor.js'
 import { API_KEYS_ENV, type ApiKeys } from './api-keys.js'
 import { ClientLimits } from './client-limits.js'
 import { abandonIfUnread, connectionTimeouts } from './connection-limits.js'
@@ -23,12 +22,10 @@ import { openApiDocument } from './openapi.js'
 import { statusRoutes } from './status-routes.js'
 
 export interface HttpServerOptions {
-  /** Executions go here; `close()` closes it too. */
-  readonly sandbox: Sandbox
-  /** For `/readyz`: the engine the sandbox runs on. */
-  readonly engine: ContainerEngine
+  /** Executions go here, and `/readyz` and `/metrics` ask it; `close()` closes it too. */
+  readonly executor: Executor
   readonly apiKeys: ApiKeys
-  /** @default the sandbox config's `server` section */
+  /** @default the executor config's `server` section */
   readonly server?: ServerConfig
   /** @default silent */
   readonly logger?: Logger
@@ -45,31 +42,31 @@ export interface HttpCloseOptions {
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/openapi.json'])
 
 /**
- * The HTTP API over one sandbox. Loopback by default; any other address needs API keys.
- * Errors are always `{ error: { code, message } }`, with the status from one table.
+ * The HTTP API over one executor (this host's sandbox, or the queue). Loopback by default;
+ * any other address needs API keys. Errors are always `{ error: { code, message } }`, with the status from one table.
  */
 export class HttpServer {
   readonly #app: FastifyInstance
-  readonly #sandbox: Sandbox
+  readonly #executor: Executor
   readonly #config: ServerConfig
   readonly #state: ServerState
   #closing: Promise<void> | undefined
 
   private constructor(
     app: FastifyInstance,
-    sandbox: Sandbox,
+    executor: Executor,
     config: ServerConfig,
     state: ServerState,
   ) {
     this.#app = app
-    this.#sandbox = sandbox
+    this.#executor = executor
     this.#config = config
     this.#state = state
   }
 
   /** Builds the app and listens; refuses a non-loopback address without API keys. */
   static async start(options: HttpServerOptions): Promise<HttpServer> {
-    const config = options.server ?? options.sandbox.config.server
+    const config = options.server ?? options.executor.config.server
     if (!isLoopbackHost(config.host) && !options.apiKeys.configured) {
       throw new ConfigError('server.host', [
         {
@@ -81,7 +78,7 @@ export class HttpServer {
     const state: ServerState = { closing: false }
     const app = buildApp(options, config, state)
     await app.listen({ host: config.host, port: config.port })
-    return new HttpServer(app, options.sandbox, config, state)
+    return new HttpServer(app, options.executor, config, state)
   }
 
   /** `http://host:port`, with the port actually bound. */
@@ -100,7 +97,7 @@ export class HttpServer {
     this.#closing ??= (async () => {
       this.#state.closing = true
       const stopped = this.#app.close()
-      await this.#sandbox.close({
+      await this.#executor.close({
         graceMs: options.graceMs ?? this.#config.shutdown_grace_seconds * 1_000,
       })
       // Keep-alive connections that were busy when close() began would hold it open forever
@@ -179,14 +176,13 @@ function buildApp(
     throw notFound(request)
   })
   statusRoutes(app, {
-    sandbox: options.sandbox,
-    engine: options.engine,
+    executor: options.executor,
     metrics,
     logger,
     openApi: openApiDocument(options.version ?? '0.0.0'),
   })
   executionRoutes(app, {
-    sandbox: options.sandbox,
+    executor: options.executor,
     limits: new ClientLimits({
       perMinute: config.rate_limit_per_minute,
       concurrent: config.concurrency_per_key,

@@ -1,13 +1,9 @@
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../sandbox/execution-result.js'
+import type { ExecutorGauges } from '../sandbox/executor.js'
 import type { HttpErrorCode } from './http-errors.js'
 
 /** Upper bounds of the duration histogram, in seconds. */
 const BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] as const
-
-export interface Gauges {
-  readonly queueDepth: number
-  readonly containersRunning: number
-}
 
 /** The server's Prometheus metrics, rendered in the text exposition format. */
 export class Metrics {
@@ -31,7 +27,7 @@ export class Metrics {
     this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1)
   }
 
-  render(gauges: Gauges): string {
+  render(gauges: ExecutorGauges): string {
     const lines = [
       '# HELP tinyagent_sandbox_executions_total Executions that produced a result, by status.',
       '# TYPE tinyagent_sandbox_executions_total counter',
@@ -47,12 +43,18 @@ export class Metrics {
       `tinyagent_sandbox_execution_duration_seconds_bucket{le="+Inf"} ${this.#durationCount}`,
       `tinyagent_sandbox_execution_duration_seconds_sum ${this.#durationSum}`,
       `tinyagent_sandbox_execution_duration_seconds_count ${this.#durationCount}`,
-      '# HELP tinyagent_sandbox_queue_depth Executions waiting for a container slot.',
+      '# HELP tinyagent_sandbox_queue_depth Executions waiting for a container slot (with a queue: jobs waiting in it).',
       '# TYPE tinyagent_sandbox_queue_depth gauge',
       `tinyagent_sandbox_queue_depth ${gauges.queueDepth}`,
-      '# HELP tinyagent_sandbox_containers_running Executions running in a container now.',
+      '# HELP tinyagent_sandbox_containers_running Executions running in a container now (with a queue: on any worker).',
       '# TYPE tinyagent_sandbox_containers_running gauge',
-      `tinyagent_sandbox_containers_running ${gauges.containersRunning}`,
+      `tinyagent_sandbox_containers_running ${gauges.running}`,
+      '# HELP tinyagent_sandbox_workers Workers taking executions (1 without a queue).',
+      '# TYPE tinyagent_sandbox_workers gauge',
+      `tinyagent_sandbox_workers ${gauges.workers}`,
+      '# HELP tinyagent_sandbox_lost_jobs_total Executions whose worker was lost before they ended.',
+      '# TYPE tinyagent_sandbox_lost_jobs_total counter',
+      `tinyagent_sandbox_lost_jobs_total ${gauges.lostJobs}`,
       '# HELP tinyagent_sandbox_http_errors_total Requests answered with an error, by code.',
       '# TYPE tinyagent_sandbox_http_errors_total counter',
       ...[...this.#errors].map(

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { limitsSchema } from '../config/schema.js'
 import { EXECUTION_STATUSES } from '../sandbox/execution-result.js'
 import { executionBodySchema } from './execution-body.js'
 import type { HttpErrorCode } from './http-errors.js'
@@ -24,6 +25,40 @@ const ERROR_CODES: readonly HttpErrorCode[] = [
   'internal',
 ]
 
+const { $schema: _limitsDialect, ...limits } = z.toJSONSchema(limitsSchema, {
+  io: 'output',
+  unrepresentable: 'any',
+})
+
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const
+
+/** The library's `ExecutionReceipt`: what an execution was checked and run under. */
+const receiptSchema = {
+  type: 'object',
+  required: ['codeSha256', 'configSha256', 'imageId', 'runtime', 'timeoutSeconds', 'limits'],
+  properties: {
+    codeSha256: { ...sha256, description: 'sha256 of the code as UTF-8.' },
+    configSha256: {
+      ...sha256,
+      description: 'sha256 of the effective `code_execution` config section (canonical JSON).',
+    },
+    imageId: {
+      type: ['string', 'null'],
+      description:
+        'The image the container was created from (`sha256:…`); null when no container ran.',
+    },
+    runtime: {
+      type: ['string', 'null'],
+      description: 'The OCI runtime (`runc`, `runsc`); null when no container ran.',
+    },
+    timeoutSeconds: { type: 'number', description: 'The time limit applied.' },
+    limits: {
+      ...limits,
+      description: 'The limits applied: `code_execution.limits`, lowered where the request asked.',
+    },
+  },
+} as const
+
 /**
  * The result is the library's `ExecutionResult`; the fields a client branches on are
  * spelled out, the rest are passed through as the library defines them.
@@ -40,6 +75,8 @@ const executionResultSchema = {
     'violations',
     'error',
     'message',
+    'node',
+    'receipt',
   ],
   properties: {
     id: { type: 'string', format: 'uuid' },
@@ -52,6 +89,8 @@ const executionResultSchema = {
     violations: { type: 'array', items: { type: 'object' } },
     error: { type: ['object', 'null'] },
     message: { type: ['string', 'null'] },
+    node: { type: 'string', description: 'The node that produced the result.' },
+    receipt: receiptSchema,
   },
   additionalProperties: true,
 } as const

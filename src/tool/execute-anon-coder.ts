@@ -1,5 +1,5 @@
 import type { ExecutionResult } from '../sandbox/execution-result.js'
-import type { Sandbox } from '../sandbox/sandbox.js'
+import type { Executor } from '../sandbox/executor.js'
 import { parseAnonCoderInput } from './anon-coder-input.js'
 import { formatToolResult } from './format-tool-result.js'
 
@@ -14,12 +14,12 @@ export interface ToolCallAnswer {
  * result for the model. Throws `InvalidArgumentError` for arguments the schema refuses.
  */
 export async function executeAnonCoder(
-  sandbox: Sandbox,
+  executor: Executor,
   args: unknown,
   signal?: AbortSignal,
 ): Promise<ToolCallAnswer> {
   const { code, timeout } = parseAnonCoderInput(args)
-  const result = await sandbox.execute({
+  const result = await executor.execute({
     code,
     ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
     ...(signal === undefined ? {} : { signal }),

@@ -150,7 +150,7 @@ describe('a forged end of run and a symlink swap, through the warm pool over HTT
       config: { ...config, server: { ...config.server, port: 0 } },
       engine,
     })
-    const http = await HttpServer.start({ sandbox, engine, apiKeys: ApiKeys.of([]) })
+    const http = await HttpServer.start({ executor: sandbox, apiKeys: ApiKeys.of([]) })
     const problems: string[] = []
     let swappedAtStop = 0
     try {

@@ -330,7 +330,7 @@ describe('API keys', () => {
     const engine = new DockerEngine()
     const sandbox = await Sandbox.create({ config, engine })
     try {
-      const starting = HttpServer.start({ sandbox, engine, apiKeys: ApiKeys.of([]) })
+      const starting = HttpServer.start({ executor: sandbox, apiKeys: ApiKeys.of([]) })
       await expect(starting).rejects.toBeInstanceOf(ConfigError)
       await expect(starting).rejects.toThrow(
         /refusing to listen on `0\.0\.0\.0` without API keys: set TINYAGENT_SANDBOX_API_KEYS/,

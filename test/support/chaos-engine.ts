@@ -154,6 +154,10 @@ export class ChaosEngine implements ContainerEngine {
     return this.#engine.imageExists(image)
   }
 
+  imageId(image: string): Promise<string | undefined> {
+    return this.#engine.imageId(image)
+  }
+
   imagePackages(image: string): Promise<string[] | undefined> {
     return this.#engine.imagePackages(image)
   }

@@ -31,8 +31,7 @@ export class TestServer {
     const sandbox = await Sandbox.create({ config, engine })
     try {
       const http = await HttpServer.start({
-        sandbox,
-        engine,
+        executor: sandbox,
         apiKeys: ApiKeys.of(options.keys ?? []),
       })
       return new TestServer(http, config.orchestrator.instance_id)

@@ -1,7 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { createMcpServer } from '../../mcp/mcp-server.js'
-import { Sandbox } from '../../sandbox/sandbox.js'
 import { loadContext } from '../cli-context.js'
+import { createExecutor } from '../create-executor.js'
 import { EXIT } from '../exit-codes.js'
 import { packageVersion } from '../package-version.js'
 import type { ParsedCommand } from '../parse-command.js'
@@ -17,13 +17,13 @@ export async function mcpCommand(command: ParsedCommand): Promise<number> {
     command.values.config,
     command.values.verbose === true,
   )
-  const sandbox = await Sandbox.create({ config, logger })
-  const server = createMcpServer({ sandbox, version: await packageVersion() })
+  const executor = await createExecutor({ config, logger })
+  const server = createMcpServer({ executor, version: await packageVersion() })
   // A bug of ours (an unhandled rejection) drains what runs and exits 70, never silently.
   installProcessGuards({
     logger,
     onFatal: async () => {
-      await sandbox.close({ graceMs: FATAL_GRACE_MS })
+      await executor.close({ graceMs: FATAL_GRACE_MS })
       await server.close()
     },
   })
@@ -34,7 +34,7 @@ export async function mcpCommand(command: ParsedCommand): Promise<number> {
   })
   await server.connect(transport)
   await Promise.race([stdinClosed, nextSignal()])
-  await sandbox.close()
+  await executor.close()
   await server.close()
   return EXIT.ok
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js'
 import type { ExecutionResult } from '../../sandbox/execution-result.js'
-import { Sandbox } from '../../sandbox/sandbox.js'
 import { loadContext } from '../cli-context.js'
+import { createExecutor } from '../create-executor.js'
 import { EXIT, exitCodeFor } from '../exit-codes.js'
 import { formatHumanResult } from '../format-result.js'
 import { readInputFiles } from '../input-files.js'
@@ -30,7 +30,7 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
     command.values.verbose === true,
   )
   // One execution: a warm pool would only start containers nobody uses.
-  const sandbox = await Sandbox.create({
+  const executor = await createExecutor({
     config: { ...config, pool: { ...config.pool, size: 0 } },
     logger,
   })
@@ -39,7 +39,7 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
   try {
-    const result = await sandbox.execute({
+    const result = await executor.execute({
       code,
       ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
       ...(files.length === 0 ? {} : { files }),
@@ -62,7 +62,7 @@ export async function runCommand(command: ParsedCommand): Promise<number> {
   } finally {
     process.off('SIGINT', interrupt)
     process.off('SIGTERM', interrupt)
-    await sandbox.close()
+    await executor.close()
   }
 }
 

@@ -1,9 +1,8 @@
-import { DockerEngine } from '../../engine/docker-engine.js'
 import { InvalidArgumentError } from '../../errors.js'
-import { Sandbox } from '../../sandbox/sandbox.js'
 import { ApiKeys } from '../../server/api-keys.js'
 import { HttpServer } from '../../server/http-server.js'
 import { loadContext } from '../cli-context.js'
+import { createExecutor } from '../create-executor.js'
 import { EXIT } from '../exit-codes.js'
 import { packageVersion } from '../package-version.js'
 import type { ParsedCommand } from '../parse-command.js'
@@ -24,19 +23,18 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
     ...(command.values.port === undefined ? {} : { port: parsePort(command.values.port) }),
   }
   const apiKeys = await ApiKeys.load(process.env, server.api_key_file, { logger })
-  const engine = new DockerEngine({ logger })
-  const sandbox = await Sandbox.create({ config, engine, logger })
+  const executor = await createExecutor({ config, logger })
   let http: HttpServer | undefined
   // A bug of ours (an unhandled rejection) drains what runs and exits 70, never silently.
   installProcessGuards({
     logger,
-    onFatal: () => (http ?? sandbox).close({ graceMs: FATAL_GRACE_MS }),
+    onFatal: () => (http ?? executor).close({ graceMs: FATAL_GRACE_MS }),
   })
   try {
     const version = await packageVersion()
-    http = await HttpServer.start({ sandbox, engine, apiKeys, server, logger, version })
+    http = await HttpServer.start({ executor, apiKeys, server, logger, version })
   } catch (error) {
-    await sandbox.close()
+    await executor.close()
     throw listenError(error, server)
   }
   const auth = apiKeys.configured ? 'API keys required' : 'no API keys: loopback only'
@@ -44,7 +42,7 @@ export async function serveCommand(command: ParsedCommand): Promise<number> {
   const signal = await nextSignal()
   logger.info('shutting down', { signal, graceSeconds: server.shutdown_grace_seconds })
   const closed = http.close()
-  void nextSignal().then(() => sandbox.close())
+  void nextSignal().then(() => executor.close())
   await closed
   process.stdout.write('tinyagent-sandbox: stopped; no containers left.\n')
   return EXIT.ok

@@ -1,0 +1,32 @@
+import { Redis, type RedisOptions } from 'ioredis'
+
+/**
+ * How a connection behaves while Redis is away:
+ * - `command`: fails at once (no offline queue), so a request is never enqueued late;
+ * - `blocking`: BullMQ's workers and blocking reads, which wait for Redis to return.
+ */
+export type ConnectionRole = 'command' | 'blocking'
+
+export function connect(url: string, role: ConnectionRole, name: string): Redis {
+  const options: RedisOptions = {
+    connectionName: name,
+    lazyConnect: false,
+    // BullMQ requires null; our own commands handle failures themselves.
+    maxRetriesPerRequest: role === 'blocking' ? null : 0,
+    enableOfflineQueue: role === 'blocking',
+    retryStrategy: (times) => Math.min(200 * times, 2_000),
+    connectTimeout: 5_000,
+  }
+  return new Redis(url, options)
+}
+
+/** The URL with any password hidden, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'redis://(unparsable URL)'
+  }
+}
