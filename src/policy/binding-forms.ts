@@ -1,6 +1,7 @@
 import type { SyntaxNode } from '@lezer/common'
+import { heldBy } from './known-values.js'
 import type { FormHandler, Walk } from './name-walker.js'
-import type { AliasSource, BindingKind, Scope } from './scope.js'
+import type { BindingKind, Held, Scope } from './scope.js'
 import { childrenOf } from './syntax-nodes.js'
 
 /**
@@ -14,7 +15,7 @@ const UNPACKING = new Set(['TupleExpression', 'ArrayExpression', 'ParenthesizedE
 
 /**
  * Binds an assignment target; `a.b = 1` and `a[0] = 1` read `a` instead of binding (and
- * `a.b = 1` is recorded as a store). `alias` is what a plain name target now holds.
+ * `a.b = 1` is recorded as a store). `held` is what a plain name target now holds.
  */
 export function bindTarget(
   walk: Walk,
@@ -22,10 +23,10 @@ export function bindTarget(
   scope: Scope,
   kind: BindingKind,
   statement?: SyntaxNode,
-  alias?: AliasSource,
+  held?: Held,
 ): void {
   if (target.name === 'VariableName') {
-    walk.bind(target, scope, kind, statement, alias)
+    walk.bind(target, scope, kind, statement, held)
   } else if (UNPACKING.has(target.name)) {
     for (const part of childrenOf(target)) bindTarget(walk, part, scope, kind, statement)
   } else if (target.name === 'MemberExpression') {
@@ -43,10 +44,10 @@ const assignment: FormHandler = (walk, node, scope) => {
   const targetsEnd = lastAssign === -1 ? children.length : lastAssign
   // `e = eval`, `a = b = np.lib`: each plain name target becomes an alias of the value.
   const values = lastAssign === -1 ? [] : children.slice(lastAssign + 1)
-  const alias = values.length === 1 ? walk.aliasOf(values[0], scope) : undefined
+  const held = values.length === 1 ? heldBy(walk, values[0], scope) : undefined
   children.forEach((child, index) => {
     if (index >= targetsEnd || child.name === 'TypeDef') walk.visit(child, scope)
-    else bindTarget(walk, child, scope, 'assignment', statement, alias)
+    else bindTarget(walk, child, scope, 'assignment', statement, held)
   })
 }
 
@@ -106,9 +107,9 @@ const scopeDeclaration: FormHandler = (walk, node, scope) => {
 const walrus: FormHandler = (walk, node, scope) => {
   const [target, ...rest] = childrenOf(node)
   const value = rest.filter((child) => child.name !== 'AssignOp')
-  const alias = value.length === 1 ? walk.aliasOf(value[0], scope) : undefined
+  const held = value.length === 1 ? heldBy(walk, value[0], scope) : undefined
   if (target?.name === 'VariableName')
-    walk.bind(target, scope.walrusTarget(), 'assignment', undefined, alias)
+    walk.bind(target, scope.walrusTarget(), 'assignment', undefined, held)
   else if (target !== undefined) walk.visit(target, scope)
   walk.visitAll(rest, scope)
 }

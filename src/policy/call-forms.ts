@@ -1,4 +1,5 @@
 import type { SyntaxNode } from '@lezer/common'
+import { instanceOf } from './known-values.js'
 import type { FormHandler, Walk } from './name-walker.js'
 import type { Scope } from './scope.js'
 import { childNamed, childrenOf, isBracket, memberChain, splitAtCommas } from './syntax-nodes.js'
@@ -35,6 +36,7 @@ function recordCall(walk: Walk, node: SyntaxNode, scope: Scope): void {
   walk.call({
     name: object.name === 'VariableName' ? walk.text(object) : undefined,
     attributes,
+    chainStart: instanceOf(walk, object, scope),
     scope,
     args: generator ? [] : splitAtCommas(items).map((item) => argument(walk, item)),
     callee: walk.text(callee),

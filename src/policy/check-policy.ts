@@ -53,7 +53,7 @@ export function checkPolicy(source: string, config: PolicyConfig): PolicyReport 
     ...checkFormatFields(walk.formatFields),
     ...checkStores(walk.stores, ruleContext),
     ...checkNamedAttributeCalls(walk.calls, ruleContext),
-    ...(config.allowed_operations.file_operations ? [] : checkLibraryFileCalls(walk.calls)),
+    ...(config.allowed_operations.file_operations ? [] : checkLibraryFileCalls(walk)),
   ]
   const violations = [...unparsed, ...toViolations(findings, positions)].sort(
     (a, b) => a.line - b.line || a.column - b.column,

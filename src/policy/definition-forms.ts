@@ -1,6 +1,7 @@
 import type { SyntaxNode } from '@lezer/common'
+import { isDecorated, readClassStatement } from './known-values.js'
 import type { FormHandler, Walk } from './name-walker.js'
-import { Scope } from './scope.js'
+import { type KnownValue, Scope } from './scope.js'
 import { childrenOf } from './syntax-nodes.js'
 
 /**
@@ -11,24 +12,31 @@ import { childrenOf } from './syntax-nodes.js'
 
 const functionDefinition: FormHandler = (walk, node, scope) => {
   const inner = new Scope('function', scope)
+  const plain = !isDecorated(node)
+  // A method's first parameter is the instance it is called on, unless a decorator says otherwise.
+  const self: KnownValue | undefined =
+    plain && scope.kind === 'class' ? { kind: 'self', body: scope } : undefined
   let named = false
   for (const child of childrenOf(node)) {
     if (child.name === 'VariableName' && !named) {
       named = true
-      walk.bind(child, scope, 'definition', node)
+      walk.bind(child, scope, 'definition', node, plain ? { value: FUNCTION } : undefined)
     } else if (child.name === 'TypeParamList') bindTypeParameters(walk, child, inner, scope)
-    else if (child.name === 'ParamList') bindParameters(walk, child, inner, scope)
+    else if (child.name === 'ParamList') bindParameters(walk, child, inner, scope, self)
     else walk.visit(child, child.name === 'Body' ? inner : scope)
   }
 }
 
+const FUNCTION: KnownValue = { kind: 'function' }
+
 const classDefinition: FormHandler = (walk, node, scope) => {
-  const inner = new Scope('class', scope)
+  const inner = new Scope('class', scope, readClassStatement(walk, node, scope))
+  walk.classBody(inner)
   let named = false
   for (const child of childrenOf(node)) {
     if (child.name === 'VariableName' && !named) {
       named = true
-      walk.bind(child, scope, 'definition', node)
+      walk.bind(child, scope, 'definition', node, { value: { kind: 'class', body: inner } })
     } else if (child.name === 'TypeParamList') bindTypeParameters(walk, child, inner, scope)
     else walk.visit(child, child.name === 'Body' ? inner : scope)
   }
@@ -44,15 +52,23 @@ const lambda: FormHandler = (walk, node, scope) => {
 
 /**
  * Parameter names bind inside; a name right after `=` is a default value, read outside, and
- * one of the values the parameter may hold (`def f(o=os)` makes `o` possibly `os`).
+ * one of the values the parameter may hold (`def f(o=os)` makes `o` possibly `os`). `first`
+ * is what a plain first parameter (no default, not starred) holds, when that is known.
  */
-function bindParameters(walk: Walk, list: SyntaxNode, inner: Scope, outer: Scope): void {
+function bindParameters(
+  walk: Walk,
+  list: SyntaxNode,
+  inner: Scope,
+  outer: Scope,
+  first?: KnownValue,
+): void {
   const children = childrenOf(list)
   children.forEach((child, index) => {
     if (child.name === 'VariableName' && children[index - 1]?.name !== 'AssignOp') {
       const hasDefault = children[index + 1]?.name === 'AssignOp'
       const alias = hasDefault ? walk.aliasOf(children[index + 2], outer) : undefined
-      walk.bind(child, inner, 'parameter', undefined, alias)
+      const value = index === 1 && !hasDefault ? first : undefined
+      walk.bind(child, inner, 'parameter', undefined, { alias, value })
     } else {
       walk.visit(child, outer)
     }

@@ -1,13 +1,16 @@
 import type { SyntaxNode } from '@lezer/common'
 import { type CalleeMeaning, calleeMeanings } from './callee.js'
+import type { WalkResult } from './name-walker.js'
 import type { Finding } from './operation-rules.js'
+import { OwnMethodCalls } from './own-method-calls.js'
 import type { CallArgument, CallSite } from './walk-records.js'
 
 /**
  * File I/O through the allowed libraries, refused unless `file_operations`: the seed's
  * `open\s*\(` pattern, widened to the doors numpy, pandas, io, codecs and pathlib open.
  * Reading from data in the code (`pd.read_csv(io.StringIO(text))`, `np.loadtxt(["1 2"])`)
- * and writing to a string (`df.to_csv()`) are no file operations and stay allowed.
+ * and writing to a string (`df.to_csv()`) are no file operations and stay allowed, and so is
+ * a method of the code's own class (`Door().open()`, own-method-calls.ts).
  */
 
 /** Module functions that read from their first argument when it is a path. */
@@ -120,11 +123,14 @@ const PATH_KEYWORDS = new Set([
   'excel_writer',
 ])
 
-export function checkLibraryFileCalls(calls: readonly CallSite[]): Finding[] {
+export function checkLibraryFileCalls(
+  walk: Pick<WalkResult, 'calls' | 'attributeReads' | 'uses' | 'classBodies'>,
+): Finding[] {
   const findings: Finding[] = []
-  for (const site of calls) {
+  const ownMethods = new OwnMethodCalls(walk)
+  for (const site of walk.calls) {
     const subject = calleeMeanings(site)
-      .map((meaning) => judgeFileCall(site, meaning))
+      .map((meaning) => judgeFileCall(site, meaning, ownMethods))
       .find((found) => found !== undefined)
     if (subject !== undefined) {
       findings.push({ rule: 'library-file-access', subject, from: site.from, to: site.to })
@@ -133,7 +139,11 @@ export function checkLibraryFileCalls(calls: readonly CallSite[]): Finding[] {
   return findings
 }
 
-function judgeFileCall(site: CallSite, meaning: CalleeMeaning): string | undefined {
+function judgeFileCall(
+  site: CallSite,
+  meaning: CalleeMeaning,
+  ownMethods: OwnMethodCalls,
+): string | undefined {
   const name = meaning.path.at(-1)
   if (name === undefined) return undefined
   if (meaning.kind === 'module') {
@@ -147,12 +157,18 @@ function judgeFileCall(site: CallSite, meaning: CalleeMeaning): string | undefin
     if (MODULE_WRITERS[top]?.has(name) && pathArgument(site) === 'path') return dotted
     return undefined
   }
-  if (meaning.kind !== 'object') return undefined
-  if (OBJECT_FILE_METHODS.has(name)) return `.${name}()`
-  if (OBJECT_WRITERS.has(name) && pathArgument(site) === 'path') return `.${name}()`
-  if (PANDAS_READERS.has(name) && pathArgument(site) !== 'data') return `.${name}()`
-  if (name === 'dump' && site.args[0]?.value?.name === 'String') return `.${name}()`
-  return undefined
+  if (meaning.kind !== 'object' || !touchesFiles(site, name)) return undefined
+  return ownMethods.isOwnMethodCall(site) ? undefined : `.${name}()`
+}
+
+/** Whether a method of that name, on a library's object, reads or writes a file here. */
+function touchesFiles(site: CallSite, name: string): boolean {
+  return (
+    OBJECT_FILE_METHODS.has(name) ||
+    (OBJECT_WRITERS.has(name) && pathArgument(site) === 'path') ||
+    (PANDAS_READERS.has(name) && pathArgument(site) !== 'data') ||
+    (name === 'dump' && site.args[0]?.value?.name === 'String')
+  )
 }
 
 /**

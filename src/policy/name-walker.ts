@@ -5,7 +5,7 @@ import { COMPREHENSION_FORMS } from './comprehension-forms.js'
 import { DEFINITION_FORMS } from './definition-forms.js'
 import { pythonName } from './python-name.js'
 import { type ImportStatement, readImport } from './read-import.js'
-import { type AliasSource, type Binding, type BindingKind, Scope } from './scope.js'
+import { type AliasSource, type Binding, type BindingKind, type Held, Scope } from './scope.js'
 import { childNamed, childrenOf, isCallee, memberChain } from './syntax-nodes.js'
 import type { AttributeRead, CallSite, FormatField, WalkRecords } from './walk-records.js'
 
@@ -60,20 +60,19 @@ export interface Walk {
     to: number,
     from?: number,
   ): void
-  /** Binds the name `node` spells; `statement` marks module/class-level statements that may be certain. */
-  bind(
-    node: SyntaxNode,
-    scope: Scope,
-    kind: BindingKind,
-    statement?: SyntaxNode,
-    alias?: AliasSource,
-  ): void
+  /**
+   * Binds the name `node` spells; `statement` marks module/class-level statements that may be
+   * certain, `held` what the name then holds when the walk can tell.
+   */
+  bind(node: SyntaxNode, scope: Scope, kind: BindingKind, statement?: SyntaxNode, held?: Held): void
   /** `m = np.lib`: what a value that is a plain name chain was read from, for an alias. */
   aliasOf(value: SyntaxNode | undefined, scope: Scope): AliasSource | undefined
   /** `np.x = 1`, `del np.x`: a chain assigned to or deleted, not read. */
   store(target: SyntaxNode, scope: Scope): void
   /** A call, with what the checks need of its callee and arguments. */
   call(site: CallSite): void
+  /** A `class` statement, by the scope of its body. */
+  classBody(body: Scope): void
   /** Python's reading of an identifier: NFKC-normalised, so `ｅval` is `eval`. */
   text(node: SyntaxNode): string
   /** The source as written between two offsets. */
@@ -91,8 +90,8 @@ export type FormHandler = (walk: Walk, node: SyntaxNode, scope: Scope) => void
 export function walkNames(tree: Tree, source: string): WalkResult {
   const walker = new NameWalker(source)
   walker.visit(tree.topNode, new Scope('module'))
-  const { uses, imports, attributeReads, calls, stores, formatFields } = walker
-  return { uses, imports, attributeReads, calls, stores, formatFields }
+  const { uses, imports, attributeReads, calls, stores, formatFields, classBodies } = walker
+  return { uses, imports, attributeReads, calls, stores, formatFields, classBodies }
 }
 
 /** A `{…}` field of a plain string that reads a dunder or frame attribute (`"{0.__class__}"`). */
@@ -106,6 +105,7 @@ class NameWalker implements Walk {
   readonly calls: CallSite[] = []
   readonly stores: NameUse[] = []
   readonly formatFields: FormatField[] = []
+  readonly classBodies: Scope[] = []
   readonly #source: string
   readonly #forms: ReadonlyMap<string, FormHandler>
   #depth = 0
@@ -163,13 +163,14 @@ class NameWalker implements Walk {
     scope: Scope,
     kind: BindingKind,
     statement?: SyntaxNode,
-    alias?: AliasSource,
+    held?: Held,
   ): void {
     scope.bind(this.text(node), {
       kind,
       modulePath: undefined,
       certainFrom: statement === undefined ? undefined : certainFrom(statement, scope),
-      alias,
+      alias: held?.alias,
+      value: held?.value,
     })
   }
 
@@ -191,6 +192,10 @@ class NameWalker implements Walk {
 
   call(site: CallSite): void {
     this.calls.push(site)
+  }
+
+  classBody(body: Scope): void {
+    this.classBodies.push(body)
   }
 
   text(node: SyntaxNode): string {

@@ -22,6 +22,36 @@ export interface Binding {
   readonly certainFrom: number | undefined
   /** `e = eval`, `m = np.lib`, `def f(o=os)`: the name the value was read from. */
   readonly alias?: AliasSource | undefined
+  /** `class Door:`, `d = Door()`: what the bound value is known to be, when the walk can tell. */
+  readonly value?: KnownValue | undefined
+}
+
+/** What a binding holds, as far as the walk can tell: an alias of a name, or a known value. */
+export type Held = Pick<Binding, 'alias' | 'value'>
+
+/**
+ * Values the code made itself that the file rules follow, so that a method of the code's own
+ * class (`Door().open()`) is not taken for a library's (`Path(p).open()`).
+ */
+export type KnownValue =
+  /** The name a `def` without decorators binds. */
+  | { readonly kind: 'function' }
+  /** The name a `class` statement binds; the statement itself is on its body's scope. */
+  | { readonly kind: 'class'; readonly body: Scope }
+  /** `Door(…)`: what calling a plain name returned, the name read where the call is. */
+  | { readonly kind: 'instance'; readonly of: AliasSource }
+  /** The first parameter of a `def` without decorators directly in a class body. */
+  | { readonly kind: 'self'; readonly body: Scope }
+
+/** A `class` statement, as the file rules follow it. */
+export interface ClassStatement {
+  readonly name: string
+  /**
+   * Its bases when every one is a plain name (read in the scope around the statement);
+   * undefined when it has decorators, type parameters, keywords (`metaclass=`), starred or
+   * other bases.
+   */
+  readonly bases: readonly AliasSource[] | undefined
 }
 
 /** The name (and attributes) an alias was read from, resolved where it was read. */
@@ -41,7 +71,8 @@ export type Meaning =
       /** Offsets of the alias reads this meaning came through, innermost last. */
       readonly via: readonly number[]
     }
-  | { readonly kind: 'local' }
+  /** Something the code bound itself; `value` when the walk knows what it holds. */
+  | { readonly kind: 'local'; readonly value?: KnownValue | undefined }
   /**
    * Nothing in the code binds the name: Python falls back to the builtin or module of that
    * name, with any attributes an alias read off it (`s = os.system` → `os` + `system`).
@@ -64,14 +95,17 @@ interface Budget {
 export class Scope {
   readonly kind: ScopeKind
   readonly parent: Scope | undefined
+  /** For a class body: the statement that made it. */
+  readonly classStatement: ClassStatement | undefined
   readonly #bindings = new Map<string, Binding[]>()
   /** `global x` / `nonlocal x`: the name lives in another scope. */
   readonly #redirects = new Map<string, Scope>()
   #hasStarImport = false
 
-  constructor(kind: ScopeKind, parent?: Scope) {
+  constructor(kind: ScopeKind, parent?: Scope, classStatement?: ClassStatement) {
     this.kind = kind
     this.parent = parent
+    this.classStatement = classStatement
   }
 
   bind(name: string, binding: Binding): void {
@@ -83,6 +117,11 @@ export class Scope {
     const list = this.#bindings.get(name)
     if (list === undefined) this.#bindings.set(name, [binding])
     else list.push(binding)
+  }
+
+  /** The bindings of `name` made in this scope itself (a class body's own attributes). */
+  ownBindings(name: string): readonly Binding[] {
+    return this.#bindings.get(name) ?? NO_BINDINGS
   }
 
   /** `from m import *` can bind any name, so no binding here is ever certain. */
@@ -173,7 +212,8 @@ function meaningsOf(binding: Binding, budget: Budget): Meaning[] {
 }
 
 function readOff(meaning: Meaning, alias: AliasSource): Meaning {
-  if (meaning.kind === 'local') return meaning
+  // `e = d` holds what `d` holds; `e = d.x` holds something else.
+  if (meaning.kind === 'local') return alias.attributes.length === 0 ? meaning : LOCAL
   const via = [...meaning.via, alias.at]
   if (meaning.kind === 'module')
     return { ...meaning, path: [...meaning.path, ...alias.attributes], via }
@@ -181,6 +221,8 @@ function readOff(meaning: Meaning, alias: AliasSource): Meaning {
 }
 
 function meaningOf(binding: Binding): Meaning {
-  if (binding.modulePath === undefined) return LOCAL
+  if (binding.modulePath === undefined) {
+    return binding.value === undefined ? LOCAL : { kind: 'local', value: binding.value }
+  }
   return { kind: 'module', path: binding.modulePath, binding, via: [] }
 }

@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common'
 import type { NameUse } from './name-walker.js'
-import type { Scope } from './scope.js'
+import type { KnownValue, Scope } from './scope.js'
 
 /** What the walk records besides name uses and imports, for the escape-route and file rules. */
 export interface WalkRecords {
@@ -11,6 +11,8 @@ export interface WalkRecords {
   readonly stores: readonly NameUse[]
   /** Fields of plain strings that read internals: `"{0.__globals__}".format(f)`. */
   readonly formatFields: readonly FormatField[]
+  /** The body scope of every `class` statement, which carries the statement. */
+  readonly classBodies: readonly Scope[]
 }
 
 export interface AttributeRead {
@@ -34,6 +36,8 @@ export interface CallSite {
   readonly name: string | undefined
   /** Attributes read off that name, or off whatever the callee chain starts at. */
   readonly attributes: readonly string[]
+  /** What the chain starts at when that is a value the walk knows: `Door()` in `Door().open()`. */
+  readonly chainStart: KnownValue | undefined
   readonly scope: Scope
   readonly args: readonly CallArgument[]
   /** The callee's text, as written. */
