@@ -22,6 +22,7 @@ import {
 } from '../sandbox/execute-request.js'
 import type { ExecutionResult, RunResult } from '../sandbox/execution-result.js'
 import type { CloseOptions, Executor, ExecutorGauges, Readiness } from '../sandbox/executor.js'
+import { lostWorkerMessage } from '../sandbox/lost-worker.js'
 import { nodeName } from '../sandbox/node-name.js'
 import { buildReceipt } from '../sandbox/receipt.js'
 import { refusedResult } from '../sandbox/refused-result.js'
@@ -343,7 +344,7 @@ export class QueueExecutor implements Executor {
     this.#logger.warn('execution lost', { id, why })
     return {
       ...engineErrorResult(id, null, null),
-      message: `The worker running this execution was lost (${why}); the code may have run partly.`,
+      message: lostWorkerMessage(why),
     }
   }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '../logger.js'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
 import type { Executor } from '../sandbox/executor.js'
+import { isLostWorkerMessage } from '../sandbox/lost-worker.js'
 import type { ClientLimits } from './client-limits.js'
 import { whenResponseDone } from './connection-limits.js'
 import { parseExecutionBody } from './execution-body.js'
@@ -93,6 +94,7 @@ function cancelOnHangUp(request: FastifyRequest, reply: FastifyReply): AbortCont
 /** An engine failure's message names the engine's endpoint; clients get a plain one. */
 function publicResult(result: ExecutionResult, logger: Logger): ExecutionResult {
   if (result.status !== 'engine_error') return result
+  if (isLostWorkerMessage(result.message)) return result
   logger.error('engine failure during an execution', { id: result.id, message: result.message })
   return { ...result, message: 'The container engine failed; the server log has the details.' }
 }
