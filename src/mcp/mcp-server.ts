@@ -5,6 +5,7 @@ import type { Executor } from '../sandbox/executor.js'
 import { ANON_CODER, anonCoderInputSchema } from '../tool/anon-coder-input.js'
 import { executeAnonCoder } from '../tool/execute-anon-coder.js'
 import { anonCoderTool } from '../tool/tool-definition.js'
+import { outputProgress } from './output-progress.js'
 
 export interface McpServerOptions {
   readonly executor: Executor
@@ -29,7 +30,16 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     },
     async (args, extra): Promise<CallToolResult> => {
       try {
-        const { text, result } = await executeAnonCoder(executor, args, extra.signal)
+        // A client that sent a progressToken gets the code's output as it is written.
+        const token = extra._meta?.progressToken
+        const progress =
+          token === undefined
+            ? undefined
+            : outputProgress(token, (notification) => extra.sendNotification(notification))
+        const { text, result } = await executeAnonCoder(executor, args, {
+          signal: extra.signal,
+          ...(progress === undefined ? {} : { onOutput: progress.onOutput }),
+        }).finally(() => progress?.flush())
         // Charts go to the model as images, beside the text.
         const images = result.artifacts.map((chart) => ({
           type: 'image' as const,

@@ -1,7 +1,15 @@
+import type { OutputListener } from '../engine/container-engine.js'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
 import type { Executor } from '../sandbox/executor.js'
 import { parseAnonCoderInput } from './anon-coder-input.js'
 import { formatToolResult } from './format-tool-result.js'
+
+export interface ToolCallOptions {
+  /** Cancels the execution (the model host gave up on the call). */
+  readonly signal?: AbortSignal | undefined
+  /** Receives the code's output as it is written. */
+  readonly onOutput?: OutputListener | undefined
+}
 
 export interface ToolCallAnswer {
   /** What to send back to the model as the tool result. */
@@ -16,13 +24,15 @@ export interface ToolCallAnswer {
 export async function executeAnonCoder(
   executor: Executor,
   args: unknown,
-  signal?: AbortSignal,
+  options: ToolCallOptions = {},
 ): Promise<ToolCallAnswer> {
   const { code, timeout } = parseAnonCoderInput(args)
+  const { signal, onOutput } = options
   const result = await executor.execute({
     code,
     ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
     ...(signal === undefined ? {} : { signal }),
+    ...(onOutput === undefined ? {} : { onOutput }),
   })
   return { text: formatToolResult(result), result }
 }

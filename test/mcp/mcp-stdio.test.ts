@@ -59,6 +59,26 @@ describe('tinyagent-sandbox mcp (stdio)', () => {
     })
   })
 
+  it('reports the output as progress while the code runs, when the client asks for progress', async () => {
+    const progress: { progress: number; message?: string | undefined }[] = []
+    const result = (await client.callTool(
+      {
+        name: 'anon_coder',
+        arguments: {
+          code: 'import time\nfor i in range(3):\n    print("tick", i, flush=True)\n    time.sleep(0.3)',
+        },
+      },
+      undefined,
+      { onprogress: (p) => progress.push(p) },
+    )) as CallToolResult
+    expect(result.isError).not.toBe(true)
+    // Every tick arrived as progress, in order; progress only grows.
+    expect(progress.map((p) => p.message ?? '').join('')).toBe('tick 0\ntick 1\ntick 2\n')
+    const values = progress.map((p) => p.progress)
+    expect(values).toStrictEqual([...values].sort((a, b) => a - b))
+    expect(progress.length).toBeGreaterThanOrEqual(2)
+  })
+
   it('returns a policy violation with the line and the setting that would allow it, running nothing', async () => {
     const { text, isError } = await call({ code: 'import socket\n' })
     expect(isError).toBe(true)
