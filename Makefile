@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: help deps engine image build run test test-runsc test-engine-restart load test-unit lint typecheck docs bench serve clean
+.PHONY: help deps engine image build run test test-runsc test-engine-restart test-cluster load test-unit lint typecheck docs bench serve clean
 
 help:
 	@echo "make run    install everything, build the image, run examples/quickstart.py in the sandbox"
@@ -31,6 +31,7 @@ run: build image
 	node dist/cli/main.js run examples/quickstart.py
 
 test: build image
+	bash scripts/ensure-redis.sh
 	npx vitest run $(VITEST_ARGS)
 
 # The container suites again under gVisor (the CLI suite writes its own runc configs).
@@ -40,6 +41,11 @@ test-runsc: build image
 # Stops and restarts dockerd under running executions: never beside other container suites.
 test-engine-restart: build image
 	npx vitest run --config test/faults/vitest.engine-restart.config.ts $(VITEST_ARGS)
+
+# API node, Redis and 2-3 worker hosts (each with its own dockerd) in network namespaces on
+# this machine (test/support/cluster): root only, not part of `make test`.
+test-cluster: build image
+	bash scripts/ensure-redis.sh && npx vitest run --config test/cluster/vitest.cluster.config.ts $(VITEST_ARGS)
 
 # 1,000 executions over HTTP at concurrency 8 against a `serve` process; prints latency and RSS.
 load: build image

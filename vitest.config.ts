@@ -21,10 +21,12 @@ export default defineConfig({
           include: ['src/**/*.docker.test.ts', 'test/**/*.test.ts'],
           // It stops dockerd for the whole machine: alone, via `make test-engine-restart`.
           // The load suite runs for minutes: alone, via `make load`.
+          // The cluster suite makes namespaces and dockerds (root): alone, via `make test-cluster`.
           exclude: [
             ...configDefaults.exclude,
             'test/faults/engine-restart.test.ts',
             'test/load/**',
+            'test/cluster/**',
           ],
           globalSetup: ['test/support/docker-global-setup.ts'],
           testTimeout: 60_000,
