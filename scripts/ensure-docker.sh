@@ -40,7 +40,7 @@ JSON
 fi
 
 log "Starting dockerd in the background (log: /var/log/dockerd.log)."
-nohup dockerd >/var/log/dockerd.log 2>&1 &
+nohup dockerd --pidfile /var/run/docker.pid >/var/log/dockerd.log 2>&1 &
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     log "Docker engine is up."

@@ -10,10 +10,19 @@ import { sandboxTest as test } from '../support/sandbox-fixture.js'
 
 const run = promisify(execFile)
 
+/**
+ * The machine's dockerd, from its pidfile (scripts/ensure-docker.sh starts it with this one):
+ * never by name, since the cluster suite runs dockerds of its own.
+ */
 async function dockerdPid(): Promise<number> {
-  const { stdout } = await run('pidof', ['dockerd'])
-  return Number(stdout.trim().split(' ')[0])
+  const pid = Number((await readFile(DOCKERD_PIDFILE, 'utf8')).trim())
+  const comm = (await readFile(`/proc/${pid}/comm`, 'utf8')).trim()
+  if (!Number.isInteger(pid) || comm !== 'dockerd')
+    throw new Error(`${DOCKERD_PIDFILE} names pid ${pid} (${comm}), not a dockerd`)
+  return pid
 }
+
+const DOCKERD_PIDFILE = '/var/run/docker.pid'
 
 async function engineAnswers(): Promise<boolean> {
   return run('docker', ['info'], { timeout: 10_000 }).then(
