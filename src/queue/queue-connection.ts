@@ -20,6 +20,25 @@ export function connect(url: string, role: ConnectionRole, name: string): Redis 
   return new Redis(url, options)
 }
 
+/**
+ * Whether the connection became ready within `timeoutMs`. A new `command` connection refuses
+ * every command until then (no offline queue), so its first command must wait for this.
+ */
+export function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve(true)
+    }
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady)
+      resolve(false)
+    }, timeoutMs)
+    redis.once('ready', onReady)
+  })
+}
+
 /** The URL with any password hidden, for logs. */
 export function redactUrl(url: string): string {
   try {

@@ -44,11 +44,12 @@ export class QueueKeys {
     return `${this.#base}:lost`
   }
 
-  /** Rate and concurrency quotas per API key, shared by every API node. */
-  rate(client: string, window: number): string {
-    return `${this.#base}:rate:${client}:${window}`
+  /** Hash: one API key's rate-limit token bucket (tokens, updated at), shared by every API node. */
+  rate(client: string): string {
+    return `${this.#base}:rate:${client}`
   }
 
+  /** Sorted set: one API key's executions in progress on any API node, scored by when they expire (ms). */
   slots(client: string): string {
     return `${this.#base}:slots:${client}`
   }

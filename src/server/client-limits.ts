@@ -1,10 +1,6 @@
-import { HttpError } from './http-errors.js'
+import { type ClientQuota, type QuotaLimits, quotaExceeded, rateLimited } from './client-quota.js'
 
-export interface ClientLimitsOptions {
-  /** Executions one client may start per minute. */
-  readonly perMinute: number
-  /** Executions one client may have in progress at once: arriving, queued, running, or answering. */
-  readonly concurrent: number
+export interface ClientLimitsOptions extends QuotaLimits {
   /** @default Date.now */
   readonly now?: () => number
 }
@@ -17,9 +13,10 @@ interface Bucket {
 
 /**
  * Per-client rate limit (a token bucket refilled evenly over the minute) and concurrency
- * quota. Clients are API keys, so the number of buckets is bounded by the key list.
+ * quota, counted in this process: for one API node. Clients are API keys, so the number of
+ * buckets is bounded by the key list.
  */
-export class ClientLimits {
+export class ClientLimits implements ClientQuota {
   readonly #perMinute: number
   readonly #concurrent: number
   readonly #now: () => number
@@ -31,24 +28,10 @@ export class ClientLimits {
     this.#now = options.now ?? Date.now
   }
 
-  /** Takes one execution slot for `client`, or throws a 429; call the returned function when done. */
-  acquire(client: string): () => void {
+  async acquire(client: string): Promise<() => void> {
     const bucket = this.#refill(client)
-    if (bucket.inFlight >= this.#concurrent) {
-      throw new HttpError(
-        'quota_exceeded',
-        `This API key already has ${bucket.inFlight} executions in progress, counted from their request to the last byte of their answer (server.concurrency_per_key). Wait for one to finish.`,
-        { retryAfterSeconds: 1 },
-      )
-    }
-    if (bucket.tokens < 1) {
-      const msPerToken = 60_000 / this.#perMinute
-      throw new HttpError(
-        'rate_limited',
-        `Rate limit reached: ${this.#perMinute} executions per minute per API key (server.rate_limit_per_minute).`,
-        { retryAfterSeconds: Math.max(1, Math.ceil(((1 - bucket.tokens) * msPerToken) / 1_000)) },
-      )
-    }
+    if (bucket.inFlight >= this.#concurrent) throw quotaExceeded(bucket.inFlight)
+    if (bucket.tokens < 1) throw rateLimited(this.#perMinute, bucket.tokens)
     bucket.tokens -= 1
     bucket.inFlight += 1
     let released = false
@@ -58,6 +41,8 @@ export class ClientLimits {
       bucket.inFlight -= 1
     }
   }
+
+  async close(): Promise<void> {}
 
   #refill(client: string): Bucket {
     const now = this.#now()

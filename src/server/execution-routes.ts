@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js'
 import type { ExecutionResult } from '../sandbox/execution-result.js'
 import type { Executor } from '../sandbox/executor.js'
 import { isLostWorkerMessage } from '../sandbox/lost-worker.js'
-import type { ClientLimits } from './client-limits.js'
+import type { ClientQuota } from './client-quota.js'
 import { whenResponseDone } from './connection-limits.js'
 import { parseExecutionBody } from './execution-body.js'
 import { ExecutionStream } from './execution-stream.js'
@@ -12,7 +12,7 @@ import type { Metrics } from './metrics.js'
 
 export interface ExecutionRoutesOptions {
   readonly executor: Executor
-  readonly limits: ClientLimits
+  readonly limits: ClientQuota
   /** How long a written answer may wait for its client (server.response_timeout_seconds). */
   readonly responseTimeoutMs: number
   readonly metrics: Metrics
@@ -27,7 +27,7 @@ export function executionRoutes(app: FastifyInstance, options: ExecutionRoutesOp
   // refused client never has its body buffered. The slot is held until the answer has left
   // (or the connection closed): an answer the client does not read still costs its key.
   const takeSlot = async (request: FastifyRequest, reply: FastifyReply) => {
-    whenResponseDone(request.raw, reply.raw, limits.acquire(request.client))
+    whenResponseDone(request.raw, reply.raw, await limits.acquire(request.client))
   }
 
   app.post('/v1/executions', { onRequest: takeSlot }, async (request, reply) => {

@@ -10,9 +10,11 @@ import Fastify, {
 import type { ServerConfig } from '../config/schema.js'
 import { ConfigError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
+import { queueUrl } from '../queue/queue-url.js'
 import type { Executor } from '../sandbox/executor.js'
 import { API_KEYS_ENV, type ApiKeys } from './api-keys.js'
 import { ClientLimits } from './client-limits.js'
+import type { ClientQuota } from './client-quota.js'
 import { abandonIfUnread, connectionTimeouts } from './connection-limits.js'
 import { executionRoutes } from './execution-routes.js'
 import { HttpError, toClientError, toHttpError } from './http-errors.js'
@@ -50,6 +52,7 @@ export class HttpServer {
   readonly #executor: Executor
   readonly #config: ServerConfig
   readonly #state: ServerState
+  readonly #quota: ClientQuota
   #closing: Promise<void> | undefined
 
   private constructor(
@@ -57,11 +60,13 @@ export class HttpServer {
     executor: Executor,
     config: ServerConfig,
     state: ServerState,
+    quota: ClientQuota,
   ) {
     this.#app = app
     this.#executor = executor
     this.#config = config
     this.#state = state
+    this.#quota = quota
   }
 
   /** Builds the app and listens; refuses a non-loopback address without API keys. */
@@ -76,9 +81,15 @@ export class HttpServer {
       ])
     }
     const state: ServerState = { closing: false }
-    const app = buildApp(options, config, state)
-    await app.listen({ host: config.host, port: config.port })
-    return new HttpServer(app, options.executor, config, state)
+    const quota = await clientQuota(options, config)
+    const app = buildApp(options, config, state, quota)
+    try {
+      await app.listen({ host: config.host, port: config.port })
+    } catch (error) {
+      await quota.close()
+      throw error
+    }
+    return new HttpServer(app, options.executor, config, state, quota)
   }
 
   /** `http://host:port`, with the port actually bound. */
@@ -107,6 +118,8 @@ export class HttpServer {
         await stopped
       } finally {
         clearInterval(sweep)
+        // Every answer is out; a release that has not run yet is handed back by close().
+        await this.#quota.close()
       }
     })()
     return this.#closing
@@ -117,10 +130,28 @@ interface ServerState {
   closing: boolean
 }
 
+/** Cluster-wide quotas in the queue's Redis when `queue.url` is set; this process's own otherwise. */
+async function clientQuota(options: HttpServerOptions, config: ServerConfig): Promise<ClientQuota> {
+  const limits = { perMinute: config.rate_limit_per_minute, concurrent: config.concurrency_per_key }
+  const { executor } = options
+  const url = queueUrl(executor.config)
+  if (url === undefined) return new ClientLimits(limits)
+  // Imported only here: single-host use never loads the Redis client.
+  const { RedisClientLimits } = await import('./redis-client-limits.js')
+  return await RedisClientLimits.create({
+    ...limits,
+    url,
+    queueName: executor.config.queue.name,
+    node: executor.node,
+    logger: options.logger ?? silentLogger,
+  })
+}
+
 function buildApp(
   options: HttpServerOptions,
   config: ServerConfig,
   state: ServerState,
+  quota: ClientQuota,
 ): FastifyInstance {
   const logger = options.logger ?? silentLogger
   const metrics = new Metrics()
@@ -183,10 +214,7 @@ function buildApp(
   })
   executionRoutes(app, {
     executor: options.executor,
-    limits: new ClientLimits({
-      perMinute: config.rate_limit_per_minute,
-      concurrent: config.concurrency_per_key,
-    }),
+    limits: quota,
     responseTimeoutMs,
     metrics,
     logger,
