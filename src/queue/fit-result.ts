@@ -23,19 +23,28 @@ export function fitResult(result: ExecutionResult, maxBytes: number): ExecutionR
   }
   const over = jsonBytes(fitted) - maxBytes
   if (over <= 0) return fitted
-  // Cut the longer of the two streams first; characters, then check again (escapes vary).
+  // Cut the longer of the two streams first, then check again (escapes vary).
   let { stdout, stderr } = fitted
   for (
     let excess = over;
     excess > 0;
     excess = jsonBytes({ ...fitted, stdout, stderr }) - maxBytes
   ) {
-    if (stdout.length >= stderr.length)
-      stdout = stdout.slice(0, Math.max(0, stdout.length - excess))
-    else stderr = stderr.slice(0, Math.max(0, stderr.length - excess))
+    if (stdout.length >= stderr.length) stdout = cutBytes(stdout, excess)
+    else stderr = cutBytes(stderr, excess)
     if (stdout === '' && stderr === '') break
   }
   return { ...fitted, stdout, stderr, truncated: true }
+}
+
+/**
+ * Takes about `excess` JSON bytes off the end: as many characters as that is at the text's
+ * average bytes per character (one character per byte would cut text of escapes or
+ * multi-byte characters to a fraction of what fits).
+ */
+function cutBytes(text: string, excess: number): string {
+  const chars = Math.max(1, Math.ceil((excess * text.length) / Math.max(1, jsonBytes(text))))
+  return text.slice(0, Math.max(0, text.length - chars))
 }
 
 function jsonBytes(value: unknown): number {

@@ -28,7 +28,7 @@ import { buildReceipt } from '../sandbox/receipt.js'
 import { refusedResult } from '../sandbox/refused-result.js'
 import { EventReader } from './event-reader.js'
 import { JOB_NAME, type JobPayload } from './job-payload.js'
-import { connect, redactUrl } from './queue-connection.js'
+import { connect, redactUrl, whenReady } from './queue-connection.js'
 import { KEY_PREFIX, QueueKeys } from './queue-keys.js'
 import { ReaderPool } from './reader-pool.js'
 import { redisSettingsProblems } from './redis-settings.js'
@@ -110,6 +110,7 @@ export class QueueExecutor implements Executor {
     const logger = options.logger ?? silentLogger
     const executor = new QueueExecutor(config, options.url, logger)
     try {
+      await whenReady(executor.#redis, COMMAND_TIMEOUT_MS)
       await withTimeout(executor.#redis.ping(), COMMAND_TIMEOUT_MS)
       for (const problem of await redisSettingsProblems(executor.#redis)) logger.warn(problem)
       logger.info('queue connected', { url: redactUrl(options.url), queue: config.queue.name })
@@ -127,7 +128,9 @@ export class QueueExecutor implements Executor {
     const startedAt = performance.now()
     const validated = validateRequest(request, this.config.code_execution)
     const id = randomUUID()
-    const report = checkPolicy(validated.code, this.config.code_execution)
+    const report = checkPolicy(validated.code, this.config.code_execution, {
+      setupCode: validated.setupCode,
+    })
     if (!report.allowed) return this.#finish(refusedResult(id, report), validated, startedAt)
     const signal = AbortSignal.any([
       this.#shutdown.signal,
@@ -253,6 +256,8 @@ export class QueueExecutor implements Executor {
     })
     aborted.catch(() => {})
     try {
+      // A reader just opened is still connecting; if Redis is away, the loop below handles it.
+      await Promise.race([whenReady(reader, READ_BLOCK_MS), aborted])
       for (let failures = 0; ; ) {
         let batch: Awaited<ReturnType<EventReader['next']>>
         try {
@@ -369,6 +374,7 @@ export class QueueExecutor implements Executor {
       node: this.node,
       receipt: buildReceipt({
         code: validated.code,
+        setupCode: validated.setupCode,
         settings: this.config.code_execution,
         imageId: null,
         runtime: result.runtime,

@@ -8,6 +8,7 @@ import {
   DeadlineExceededError,
   InvalidArgumentError,
   SandboxError,
+  ShutDownError,
 } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { ExecuteRequest } from '../sandbox/execute-request.js'
@@ -17,7 +18,7 @@ import { EventWriter } from './event-writer.js'
 import { fitResult } from './fit-result.js'
 import { JOB_NAME, type JobPayload, jobPayloadSchema } from './job-payload.js'
 import { LockWatch } from './lock-watch.js'
-import { connect, redactUrl } from './queue-connection.js'
+import { connect, redactUrl, whenReady } from './queue-connection.js'
 import { KEY_PREFIX, QueueKeys } from './queue-keys.js'
 import { redisSettingsProblems } from './redis-settings.js'
 import { heartbeat, leave, type WorkerState } from './worker-registry.js'
@@ -114,6 +115,7 @@ export class QueueWorker {
     const worker = new QueueWorker(options, logger)
     try {
       await worker.#worker.waitUntilReady()
+      await whenReady(worker.#redis, 5_000)
       for (const problem of await redisSettingsProblems(worker.#redis)) logger.warn(problem)
     } catch (error) {
       logger.warn('queue unreachable at start-up; the worker keeps trying', {
@@ -147,7 +149,8 @@ export class QueueWorker {
     const grace = options.graceMs ?? 0
     const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
     if ((await Promise.race([drained.then(() => 'done' as const), timer])) === 'late') {
-      for (const id of this.#running.keys()) this.#cancel(id, 'its worker shut down')
+      for (const id of this.#running.keys())
+        this.#cancel(id, 'its worker shut down', new ShutDownError())
     }
     await drained.catch(() => {})
     await this.#executor.close()
@@ -222,12 +225,18 @@ export class QueueWorker {
         { id },
       )
       await writer.result(fitResult(result, this.#config.queue.max_result_bytes))
+      // An engine that failed here is checked now, not at the next heartbeat: pause sooner.
+      if (result.status === 'engine_error') void this.#tick()
       return result.status
     } catch (error) {
+      // The sandbox reports every cancel as its caller's; this worker's own say why.
+      const reason: unknown = cancel.signal.reason
       const failure =
-        error instanceof SandboxError
-          ? error
-          : new SandboxError('engine_unavailable', `Worker failure: ${String(error)}`)
+        error instanceof AbortedError && reason instanceof SandboxError
+          ? reason
+          : error instanceof SandboxError
+            ? error
+            : new SandboxError('engine_unavailable', `Worker failure: ${String(error)}`)
       if (!(error instanceof SandboxError))
         this.#logger.error('job failed on the worker', { id, error: String(error) })
       await writer.error(failure).catch(() => {})
@@ -238,11 +247,15 @@ export class QueueWorker {
     }
   }
 
-  #cancel(id: string, why: string): void {
+  #cancel(
+    id: string,
+    why: string,
+    reason: SandboxError = new AbortedError(`The execution was cancelled: ${why}.`),
+  ): void {
     const running = this.#running.get(id)
     if (running === undefined || running.signal.aborted) return
     this.#logger.warn('cancelling a running job', { id, why })
-    running.abort(new AbortedError(`The execution was cancelled: ${why}.`))
+    running.abort(reason)
   }
 
   /** Heartbeat, and pause while the local engine cannot run anything. */
