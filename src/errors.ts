@@ -69,11 +69,8 @@ export class InvalidArgumentError extends SandboxError {
 }
 
 export class QueueFullError extends SandboxError {
-  constructor(limit: number) {
-    super(
-      'queue_full',
-      `The execution queue is full (${limit} waiting). Retry later, or raise orchestrator.queue_limit or orchestrator.concurrency.`,
-    )
+  constructor(limit: number, fix = 'raise orchestrator.queue_limit or orchestrator.concurrency') {
+    super('queue_full', `The execution queue is full (${limit} waiting). Retry later, or ${fix}.`)
     this.name = 'QueueFullError'
   }
 }

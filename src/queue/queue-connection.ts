@@ -5,6 +5,9 @@ import { Redis, type RedisOptions } from 'ioredis'
  * - `command`: fails at once (no offline queue), so a request is never enqueued late;
  * - `blocking`: BullMQ's workers and blocking reads, which wait for Redis to return.
  */
+/** Longest a `command` connection waits for a reply; above any blocking read we issue on one. */
+export const COMMAND_TIMEOUT_MS = 10_000
+
 export type ConnectionRole = 'command' | 'blocking'
 
 export function connect(url: string, role: ConnectionRole, name: string): Redis {
@@ -16,6 +19,10 @@ export function connect(url: string, role: ConnectionRole, name: string): Redis 
     enableOfflineQueue: role === 'blocking',
     retryStrategy: (times) => Math.min(200 * times, 2_000),
     connectTimeout: 5_000,
+    keepAlive: 5_000,
+    // A server that stopped answering (frozen, partitioned) fails our commands instead of
+    // hanging them; BullMQ's blocking commands must not have this.
+    ...(role === 'command' ? { commandTimeout: COMMAND_TIMEOUT_MS } : {}),
   }
   return new Redis(url, options)
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { configDigest } from '../config/config-digest.js'
@@ -32,7 +32,7 @@ import { connect, redactUrl, whenReady } from './queue-connection.js'
 import { KEY_PREFIX, QueueKeys } from './queue-keys.js'
 import { ReaderPool } from './reader-pool.js'
 import { redisSettingsProblems } from './redis-settings.js'
-import { liveWorkers } from './worker-registry.js'
+import { liveWorkers, takersOf } from './worker-registry.js'
 
 export interface QueueExecutorOptions {
   readonly config: SandboxConfig
@@ -177,7 +177,7 @@ export class QueueExecutor implements Executor {
       return {
         queueDepth: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
         running: counts.active ?? 0,
-        workers: workers.filter((w) => w.state === 'ready').length,
+        workers: takersOf(workers, this.#configSha256).length,
         lostJobs: lost,
       }
     } catch {
@@ -188,9 +188,16 @@ export class QueueExecutor implements Executor {
   async readiness(): Promise<Readiness> {
     try {
       await withTimeout(this.#redis.ping(), COMMAND_TIMEOUT_MS)
-      const ready = (await liveWorkers(this.#redis, this.#keys)).filter((w) => w.state === 'ready')
-      if (ready.length === 0)
-        return { ready: false, code: 'queue_unavailable', message: 'no live worker takes jobs' }
+      const workers = await liveWorkers(this.#redis, this.#keys)
+      if (takersOf(workers, this.#configSha256).length === 0)
+        return {
+          ready: false,
+          code: 'queue_unavailable',
+          message:
+            workers.length === 0
+              ? 'no live worker'
+              : `no ready worker with this node's code_execution (${workers.length} live: ${workers.map((w) => `${w.name} ${w.state}${w.configSha256 === this.#configSha256 ? '' : ', another config'}`).join('; ')})`,
+        }
       return { ready: true }
     } catch (error) {
       return { ready: false, code: 'queue_unavailable', message: `Redis: ${String(error)}` }
@@ -209,7 +216,10 @@ export class QueueExecutor implements Executor {
       COMMAND_TIMEOUT_MS,
     ).catch(unavailable)
     if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) >= orchestrator.queue_limit)
-      throw new QueueFullError(orchestrator.queue_limit)
+      throw new QueueFullError(
+        orchestrator.queue_limit,
+        'add worker nodes, or raise orchestrator.queue_limit on the API nodes',
+      )
     const startBy = Date.now() + settings.max_wait_seconds * 1_000
     const { signal: _signal, onOutput: _onOutput, ...fields } = request
     const payload: JobPayload = {
@@ -232,7 +242,8 @@ export class QueueExecutor implements Executor {
     // Past this, whatever happened on the worker, the caller gets an answer.
     const giveUpAt =
       startBy + (validated.timeoutSeconds + 2 * settings.lock_seconds) * 1_000 + RESULT_SLACK_MS
-    return await this.#await(id, request, startBy, giveUpAt, signal)
+    const expected = { codeSha256: sha256(validated.code), configSha256: this.#configSha256 }
+    return await this.#await(id, request, startBy, giveUpAt, expected, signal)
   }
 
   async #await(
@@ -240,6 +251,7 @@ export class QueueExecutor implements Executor {
     request: ExecuteRequest,
     startBy: number,
     giveUpAt: number,
+    expected: ExpectedReceipt,
     signal: AbortSignal,
   ): Promise<RunResult | ExecutionResult> {
     const reader = this.#readers.acquire()
@@ -276,7 +288,16 @@ export class QueueExecutor implements Executor {
           if (event.type === 'output') request.onOutput?.(event.stream, event.chunk)
           else if (event.type === 'result') {
             clean = true
-            return event.result
+            const mismatch = receiptMismatch(event.result, expected)
+            if (mismatch === undefined) return event.result
+            this.#logger.error('discarded a result that does not match its execution', {
+              id,
+              mismatch,
+            })
+            return {
+              ...engineErrorResult(id, null, null),
+              message: `A worker sent a result that does not match this execution (${mismatch}); it was discarded.`,
+            }
           } else {
             clean = true
             throw new SandboxError(event.code, event.message)
@@ -330,7 +351,14 @@ export class QueueExecutor implements Executor {
     }
     if (state === 'failed') {
       const job = await this.#queue.getJob(id)
-      return this.#lost(id, job?.failedReason ?? 'its job failed')
+      const reason = job?.failedReason ?? ''
+      // BullMQ's words for a lapsed lock; ours say what it means for the caller.
+      return this.#lost(
+        id,
+        /stalled/i.test(reason)
+          ? 'its worker stopped renewing its lock'
+          : `its job failed: ${reason}`,
+      )
     }
     if (state === 'completed' || state === 'unknown') {
       // The worker writes its last event before it completes the job: one more look.
@@ -339,7 +367,10 @@ export class QueueExecutor implements Executor {
       if (len > 0) return undefined
       return this.#lost(id, state === 'unknown' ? 'its job is gone' : 'it ended without a result')
     }
-    if (Date.now() > giveUpAt) return this.#lost(id, 'no result arrived in time')
+    if (Date.now() > giveUpAt) {
+      void this.#cancel(id)
+      return this.#lost(id, 'no result arrived in time')
+    }
     return undefined
   }
 
@@ -383,6 +414,22 @@ export class QueueExecutor implements Executor {
       }),
     }
   }
+}
+
+interface ExpectedReceipt {
+  readonly codeSha256: string
+  readonly configSha256: string
+}
+
+/** What in a worker's result contradicts the execution it claims to answer, if anything. */
+function receiptMismatch(result: ExecutionResult, expected: ExpectedReceipt): string | undefined {
+  if (result.receipt.codeSha256 !== expected.codeSha256) return 'another code digest'
+  if (result.receipt.configSha256 !== expected.configSha256) return 'another config digest'
+  return undefined
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex')
 }
 
 function elapsed(startedAt: number): number {

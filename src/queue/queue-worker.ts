@@ -35,6 +35,14 @@ export interface QueueWorkerOptions {
   readonly logger?: Logger
 }
 
+/** A cancel because this worker can no longer renew the job's lock (Redis away, a stall). */
+class LockLostError extends AbortedError {
+  constructor() {
+    super('The execution was cancelled: this worker lost its lock.')
+    this.name = 'LockLostError'
+  }
+}
+
 /** How often the worker announces itself and checks its engine. */
 const HEARTBEAT_MS = 3_000
 
@@ -99,10 +107,10 @@ export class QueueWorker {
     this.#worker.on('error', (error: Error) =>
       logger.debug('worker error', { error: error.message }),
     )
-    this.#locks = new LockWatch(lockMs, (id) => this.#cancel(id, 'this worker lost its lock'))
+    this.#locks = new LockWatch(lockMs, (id) => this.#loseLock(id))
     this.#worker.on('locksRenewed', ({ jobIds }) => this.#locks.renewed(jobIds))
     this.#worker.on('lockRenewalFailed', (jobIds) => {
-      for (const id of jobIds) this.#cancel(id, 'this worker lost its lock')
+      for (const id of jobIds) this.#loseLock(id)
     })
     this.#worker.on('failed', (job, error) => {
       if (job !== undefined) logger.warn('job failed', { id: job.id, reason: error.message })
@@ -144,7 +152,13 @@ export class QueueWorker {
   async close(options: { readonly graceMs?: number } = {}): Promise<void> {
     clearInterval(this.#timer)
     this.#state = 'draining'
-    await heartbeat(this.#redis, this.#keys, this.#executor.node, 'draining').catch(() => {})
+    await heartbeat(
+      this.#redis,
+      this.#keys,
+      this.#executor.node,
+      'draining',
+      this.#configSha256,
+    ).catch(() => {})
     const drained = this.#worker.close()
     const grace = options.graceMs ?? 0
     const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), grace).unref())
@@ -181,7 +195,12 @@ export class QueueWorker {
     }
     const payload = parsed.data
     // The claim outlives any run: result TTL, plus the longest the job could have waited.
-    const claimTtl = this.#config.queue.result_ttl_seconds + this.#config.queue.max_wait_seconds
+    const claimTtl = Math.ceil(
+      this.#config.queue.result_ttl_seconds +
+        this.#config.queue.max_wait_seconds +
+        this.#config.code_execution.timeout_seconds +
+        2 * this.#config.queue.lock_seconds,
+    )
     const claimed = await this.#redis.set(
       this.#keys.claim(id),
       this.#executor.node,
@@ -231,6 +250,11 @@ export class QueueWorker {
     } catch (error) {
       // The sandbox reports every cancel as its caller's; this worker's own say why.
       const reason: unknown = cancel.signal.reason
+      if (reason instanceof LockLostError) {
+        // The job is no longer ours: the API node sees the lock lapse and answers with the
+        // lost-worker result; an event from here could contradict it.
+        return 'lock_lost'
+      }
       const failure =
         error instanceof AbortedError && reason instanceof SandboxError
           ? reason
@@ -245,6 +269,10 @@ export class QueueWorker {
       this.#running.delete(id)
       this.#locks.untrack(id)
     }
+  }
+
+  #loseLock(id: string): void {
+    this.#cancel(id, 'this worker lost its lock', new LockLostError())
   }
 
   #cancel(
@@ -273,7 +301,7 @@ export class QueueWorker {
         this.#state = 'ready'
         this.#worker.resume()
       }
-      await heartbeat(this.#redis, this.#keys, this.#executor.node, this.#state)
+      await heartbeat(this.#redis, this.#keys, this.#executor.node, this.#state, this.#configSha256)
     } catch (error) {
       this.#logger.debug('heartbeat failed', { error: String(error) })
     } finally {

@@ -15,7 +15,7 @@ export interface ExecutorGauges {
   readonly running: number
   /** Workers taking jobs; 1 for the local executor. */
   readonly workers: number
-  /** Executions whose worker was lost before they ended, since this process started. */
+  /** Executions whose worker was lost before they ended: 0 locally; the cluster's count, kept in Redis, with the queue. */
   readonly lostJobs: number
 }
 
