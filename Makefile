@@ -32,6 +32,7 @@ run: build image
 
 test: build image
 	bash scripts/ensure-redis.sh
+	@[ -x /usr/bin/python3 ] || command -v python3 >/dev/null || { [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null; } || { echo 'make test: test/python-client.test.ts needs python3 (3.9+); install it' >&2; exit 1; }
 	npx vitest run $(VITEST_ARGS)
 
 # The container suites again under gVisor (the CLI suite writes its own runc configs).
