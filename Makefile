@@ -70,6 +70,7 @@ docs: deps
 serve: build image
 	node dist/cli/main.js serve --config config.yml
 
+# scale-out.ts starts its own redis-server and `node dist/cli/main.js worker` processes.
 bench: build image
 	npx tsx bench/policy.ts
 	npx tsx bench/cold-start.ts
@@ -77,3 +78,5 @@ bench: build image
 	npx tsx bench/warm-pool.ts
 	npx tsx bench/warm-latency.ts
 	npx tsx bench/http.ts
+	bash scripts/ensure-redis.sh
+	npx tsx bench/scale-out.ts
