@@ -5,30 +5,36 @@ import { z } from 'zod'
  * comes from inside the container, so it is validated like any outside input: anything
  * malformed is dropped, never trusted.
  */
-const tableSchema = z.object({
-  shape: z.tuple([z.int().nonnegative(), z.int().nonnegative()]),
-  columns: z.array(z.string()),
-  index: z.array(z.string()),
-  rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
-  truncated: z.boolean(),
-  html: z.string(),
-  markdown: z.string(),
-})
+export const tableSchema = z
+  .object({
+    shape: z.tuple([z.int().nonnegative(), z.int().nonnegative()]),
+    columns: z.array(z.string()),
+    index: z.array(z.string()),
+    rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+    truncated: z.boolean(),
+    html: z.string(),
+    markdown: z.string(),
+  })
+  .describe('A DataFrame or Series value, as data: shape, the first rows, and two renderings.')
 
-const valueSchema = z.object({
-  repr: z.string(),
-  type: z.string(),
-  reprTruncated: z.boolean(),
-  table: tableSchema.optional(),
-})
+export const valueSchema = z
+  .object({
+    repr: z.string(),
+    type: z.string(),
+    reprTruncated: z.boolean(),
+    table: tableSchema.optional(),
+  })
+  .describe("The value of the code's last line when it is an expression, like a notebook cell's.")
 
-const artifactSchema = z.object({
-  type: z.literal('image/png'),
-  name: z.string().regex(/^[\w.-]{1,64}$/),
-  width: z.int().nonnegative(),
-  height: z.int().nonnegative(),
-  base64: z.string(),
-})
+export const artifactSchema = z
+  .object({
+    type: z.literal('image/png'),
+    name: z.string().regex(/^[\w.-]{1,64}$/),
+    width: z.int().nonnegative(),
+    height: z.int().nonnegative(),
+    base64: z.string(),
+  })
+  .describe('A chart: a figure left open at the end (or shown with plt.show()), as a PNG.')
 
 /** A DataFrame or Series value, as data: shape, the first rows, and two renderings. */
 export type TableResult = z.infer<typeof tableSchema>

@@ -1,216 +1,313 @@
 import { z } from 'zod'
-import { limitsSchema } from '../config/schema.js'
-import { EXECUTION_STATUSES } from '../sandbox/execution-result.js'
 import { executionBodySchema } from './execution-body.js'
 import type { HttpErrorCode } from './http-errors.js'
+import {
+  errorBodySchema,
+  healthSchema,
+  outputChunkSchema,
+  readinessSchema,
+  statusOf,
+} from './response-schemas.js'
+import { RESULT_PARTS } from './result-schema.js'
 
-const ERROR_CODES: readonly HttpErrorCode[] = [
-  'invalid_argument',
-  'invalid_json',
+export { DOCUMENTED_RESULT_FIELDS } from './result-schema.js'
+
+/** When each error code is answered; the document lists them under their status. */
+const WHEN: Record<HttpErrorCode, string> = {
+  invalid_argument:
+    'a wrong type, an unknown field or query parameter, or a limit above the configured one (`field` names it)',
+  invalid_json: 'the body is not JSON',
+  malformed_request: 'not well-formed HTTP, a malformed URL, or HTTP/1.1 without `Host`',
+  unauthorized: 'API keys are configured and the request has none or a wrong one',
+  not_found: 'no such route',
+  request_timeout: 'the request did not arrive within `server.request_timeout_seconds`',
+  payload_too_large: 'the body is over `server.body_limit_bytes`',
+  unsupported_media_type: 'the body was not sent as `application/json`',
+  headers_too_large: "the request headers are over Node's limit",
+  rate_limited: 'over `server.rate_limit_per_minute` for this key',
+  quota_exceeded: 'over `server.concurrency_per_key` executions in progress for this key',
+  queue_full: '`orchestrator.concurrency` busy and `orchestrator.queue_limit` waiting',
+  aborted: 'the execution was cancelled',
+  config_invalid: 'the server configuration is broken',
+  internal: 'a bug; the server log has the details',
+  engine_unavailable: 'the container engine is unreachable',
+  image_missing: 'the sandbox image is missing',
+  shut_down: 'the server is draining',
+  queue_unavailable: 'the execution queue (Redis) or its workers are unreachable',
+  deadline_exceeded: 'no worker took the execution within `queue.max_wait_seconds`; it never ran',
+}
+
+/** What any route can answer: Node's parser, the request hook, a drain, a bug. */
+const ANY_ROUTE: readonly HttpErrorCode[] = [
   'malformed_request',
-  'unauthorized',
-  'not_found',
   'request_timeout',
-  'payload_too_large',
-  'unsupported_media_type',
   'headers_too_large',
-  'rate_limited',
-  'quota_exceeded',
-  'queue_full',
-  'aborted',
-  'shut_down',
-  'engine_unavailable',
-  'image_missing',
-  'config_invalid',
   'internal',
+  'shut_down',
 ]
+/** Routes that need `Authorization: Bearer KEY` when the server has keys. */
+const KEYED_ROUTE: readonly HttpErrorCode[] = [...ANY_ROUTE, 'unauthorized']
 
-const { $schema: _limitsDialect, ...limits } = z.toJSONSchema(limitsSchema, {
-  io: 'output',
-  unrepresentable: 'any',
-})
-
-const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const
-
-/** The library's `ExecutionReceipt`: what an execution was checked and run under. */
-const receiptSchema = {
-  type: 'object',
-  required: ['codeSha256', 'configSha256', 'imageId', 'runtime', 'timeoutSeconds', 'limits'],
-  properties: {
-    codeSha256: { ...sha256, description: 'sha256 of the code as UTF-8.' },
-    configSha256: {
-      ...sha256,
-      description: 'sha256 of the effective `code_execution` config section (canonical JSON).',
-    },
-    imageId: {
-      type: ['string', 'null'],
-      description:
-        'The image the container was created from (`sha256:…`); null when no container ran.',
-    },
-    runtime: {
-      type: ['string', 'null'],
-      description: 'The OCI runtime (`runc`, `runsc`); null when no container ran.',
-    },
-    timeoutSeconds: { type: 'number', description: 'The time limit applied.' },
-    limits: {
-      ...limits,
-      description: 'The limits applied: `code_execution.limits`, lowered where the request asked.',
-    },
-  },
-} as const
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 
 /**
- * The result is the library's `ExecutionResult`; the fields a client branches on are
- * spelled out, the rest are passed through as the library defines them.
+ * The stream's event types, each with the schema of its `data`. They sit in the stream
+ * schema's `$defs`, where JSON Schema keeps definitions that validate nothing themselves:
+ * linters follow the references, and a generated client still types the body as a string.
  */
-const executionResultSchema = {
-  type: 'object',
-  required: [
-    'id',
-    'status',
-    'exitCode',
-    'stdout',
-    'stderr',
-    'durationMs',
-    'violations',
-    'error',
-    'message',
-    'node',
-    'receipt',
-  ],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    status: { type: 'string', enum: EXECUTION_STATUSES },
-    exitCode: { type: ['integer', 'null'] },
-    stdout: { type: 'string' },
-    stderr: { type: 'string' },
-    truncated: { type: 'boolean' },
-    durationMs: { type: 'integer' },
-    violations: { type: 'array', items: { type: 'object' } },
-    error: { type: ['object', 'null'] },
-    message: { type: ['string', 'null'] },
-    node: { type: 'string', description: 'The node that produced the result.' },
-    receipt: receiptSchema,
+const STREAM_EVENTS = {
+  stdout: { ...ref('OutputChunk'), description: 'A piece of stdout, as the code writes it.' },
+  stderr: { ...ref('OutputChunk'), description: 'A piece of stderr, as the code writes it.' },
+  result: {
+    ...ref('ExecutionResult'),
+    description: 'The last event: the same result the JSON answer holds.',
   },
-  additionalProperties: true,
-} as const
-
-/** Field names the OpenAPI document spells out for the result; the docker tests compare them with a real one. */
-export const DOCUMENTED_RESULT_FIELDS = Object.keys(executionResultSchema.properties)
-
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', enum: ERROR_CODES },
-        message: { type: 'string' },
-        field: { type: 'string', description: 'The request field at fault, when there is one.' },
-      },
-    },
+  error: {
+    ...ref('Error'),
+    description:
+      'The last event instead of `result` when the execution failed after the stream began (for example `shut_down`).',
   },
-} as const
+}
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-})
+const STREAM_SCHEMA = {
+  type: 'string',
+  description: `Server-Sent Events, each an \`event:\` line naming its type and one \`data:\` line of JSON. The types are ${Object.keys(
+    STREAM_EVENTS,
+  )
+    .map((name) => `\`${name}\``)
+    .join(
+      ', ',
+    )}; \`$defs\` holds the schema of each one's data, by type. Read it with a fetch-based SSE parser: \`EventSource\` reconnects when the stream ends, which would run the code again.`,
+  $defs: STREAM_EVENTS,
+}
 
-/** The OpenAPI 3.1 document served at /openapi.json; the request schema is the library's zod schema. */
+/** The OpenAPI 3.1 document served at /openapi.json; every schema comes from a zod schema the code uses. */
 export function openApiDocument(version: string): Record<string, unknown> {
-  const { $schema: _dialect, ...request } = z.toJSONSchema(executionBodySchema, {
-    io: 'input',
-    unrepresentable: 'any',
-  })
   return {
     openapi: '3.1.0',
     info: {
       title: 'tinyagent-sandbox',
       version,
-      description: 'Runs untrusted Python in ephemeral, network-less containers. See docs/api.md.',
+      description:
+        'Runs untrusted Python in ephemeral, network-less containers. See docs/api.md. Every error is `{ "error": { "code", "message", "field"? } }`; any route not listed answers 404 `not_found`. Answers may gain fields: clients should ignore those they do not know.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        ExecuteRequest: request,
-        ExecutionResult: executionResultSchema,
-        Error: errorSchema,
+    servers: [
+      {
+        url: 'http://127.0.0.1:8080',
+        description: '`serve` with the default `server.host` and `server.port`',
       },
-    },
+    ],
+    tags: [
+      { name: 'executions', description: 'Run code.' },
+      { name: 'status', description: 'Probes, metrics and this document.' },
+    ],
     security: [{ bearer: [] }],
     paths: {
-      '/v1/executions': {
-        post: {
-          summary: 'Run Python code in a fresh container',
-          parameters: [
-            {
-              name: 'stream',
-              in: 'query',
-              required: false,
-              schema: { type: 'boolean', default: false },
-              description:
-                'Answer with Server-Sent Events: `stdout`/`stderr` chunks as they happen, then `result` (or `error`).',
-            },
-          ],
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/ExecuteRequest' } },
-            },
-          },
-          responses: {
-            '200': {
-              description:
-                'The code ran, or was refused by the static policy: the status says which.',
-              content: {
-                'application/json': { schema: { $ref: '#/components/schemas/ExecutionResult' } },
-                'text/event-stream': { schema: { type: 'string' } },
-              },
-            },
-            '400': errorResponse(
-              'Malformed JSON, a wrong type, an unknown field, or a limit above the configured one.',
-            ),
-            '401': errorResponse('Missing or wrong API key.'),
-            '413': errorResponse('Body larger than server.body_limit_bytes.'),
-            '415': errorResponse('Body not sent as application/json.'),
-            '429': errorResponse('Rate limit, per-key quota or queue full; see Retry-After.'),
-            '503': errorResponse('Shutting down, or the engine or image is missing.'),
-          },
-        },
-      },
+      '/v1/executions': { post: createExecution() },
       '/healthz': {
-        get: {
+        get: statusOperation({
+          operationId: 'getHealth',
           summary: 'The process is up',
-          security: [],
-          responses: { '200': { description: '`{ "status": "ok" }`' } },
-        },
+          schema: ref('Health'),
+          errors: ANY_ROUTE,
+        }),
       },
       '/readyz': {
-        get: {
-          summary: 'The engine is reachable and the image present',
-          security: [],
-          responses: {
-            '200': { description: '`{ "status": "ready" }`' },
-            '503': errorResponse('Not ready.'),
-          },
-        },
+        get: statusOperation({
+          operationId: 'getReadiness',
+          summary: 'The engine (or the queue) is reachable and the image present',
+          schema: ref('Readiness'),
+          errors: [...ANY_ROUTE, 'engine_unavailable', 'image_missing', 'queue_unavailable'],
+        }),
       },
       '/metrics': {
         get: {
+          operationId: 'getMetrics',
           summary: 'Prometheus metrics',
-          responses: { '200': { description: 'Text exposition format.' } },
+          tags: ['status'],
+          responses: {
+            '200': {
+              description: 'The Prometheus text exposition format, version 0.0.4.',
+              content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
+            },
+            ...errorResponses(KEYED_ROUTE),
+          },
         },
       },
       '/openapi.json': {
-        get: {
+        get: statusOperation({
+          operationId: 'getOpenApi',
           summary: 'This document',
-          security: [],
-          responses: { '200': { description: 'OpenAPI 3.1' } },
+          schema: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1' },
+          errors: ANY_ROUTE,
+        }),
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API key (`TINYAGENT_SANDBOX_API_KEYS` or `server.api_key_file`); needed whenever the server has keys, which it must to listen beyond loopback.',
         },
+      },
+      schemas: {
+        ExecuteRequest: withoutDialect(
+          z.toJSONSchema(executionBodySchema, { io: 'input', unrepresentable: 'any' }),
+        ),
+        ...answerSchemas(),
+      },
+      headers: {
+        RetryAfter: {
+          description: 'Seconds to wait before retrying, when the server can say.',
+          schema: { type: 'integer', minimum: 0 },
+        },
+        WwwAuthenticate: { description: 'Always `Bearer`.', schema: { type: 'string' } },
       },
     },
   }
+}
+
+function createExecution(): Record<string, unknown> {
+  return {
+    operationId: 'createExecution',
+    summary: 'Run Python code in a fresh container',
+    description:
+      'One request, one fresh container. The answer is 200 whatever the code did: `status` says how it ended. With `stream=true` the answer is a stream of Server-Sent Events; a request refused before it runs still gets a plain JSON error.',
+    tags: ['executions'],
+    parameters: [
+      {
+        name: 'stream',
+        in: 'query',
+        required: false,
+        schema: { type: 'boolean', default: false },
+        description:
+          'Answer with Server-Sent Events (`text/event-stream`): `stdout`/`stderr` events as the code writes, then `result` (or `error`).',
+      },
+    ],
+    requestBody: {
+      required: true,
+      content: { 'application/json': { schema: ref('ExecuteRequest') } },
+    },
+    responses: {
+      '200': {
+        description:
+          'The code ran, or was refused by the static policy: `status` says which. JSON by default, Server-Sent Events with `stream=true`.',
+        content: {
+          'application/json': { schema: ref('ExecutionResult') },
+          'text/event-stream': {
+            schema: STREAM_SCHEMA,
+            example:
+              'event: stdout\ndata: {"text":"0\\n"}\n\nevent: result\ndata: {"id":"…","status":"ok",…}\n\n',
+          },
+        },
+      },
+      ...errorResponses([
+        ...KEYED_ROUTE,
+        'invalid_argument',
+        'invalid_json',
+        'payload_too_large',
+        'unsupported_media_type',
+        'rate_limited',
+        'quota_exceeded',
+        'queue_full',
+        'aborted',
+        'config_invalid',
+        'engine_unavailable',
+        'image_missing',
+        'queue_unavailable',
+        'deadline_exceeded',
+      ]),
+    },
+  }
+}
+
+interface StatusOperation {
+  readonly operationId: string
+  readonly summary: string
+  readonly schema: Record<string, unknown>
+  readonly errors: readonly HttpErrorCode[]
+}
+
+/** A route anyone may call, keys or not. */
+function statusOperation(operation: StatusOperation): Record<string, unknown> {
+  const { operationId, summary, schema, errors } = operation
+  return {
+    operationId,
+    summary,
+    tags: ['status'],
+    security: [],
+    responses: {
+      '200': { description: summary, content: { 'application/json': { schema } } },
+      ...errorResponses(errors),
+    },
+  }
+}
+
+/** The error answers for these codes, one per status, each naming its codes and when. */
+function errorResponses(codes: readonly HttpErrorCode[]): Record<string, unknown> {
+  const byStatus = new Map<number, HttpErrorCode[]>()
+  for (const code of codes)
+    byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code])
+  const statuses = [...byStatus.keys()].sort((a, b) => a - b)
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const listed = byStatus.get(status) ?? []
+      return [
+        String(status),
+        {
+          description: listed.map((code) => `\`${code}\`: ${WHEN[code]}.`).join(' '),
+          ...headersFor(status),
+          content: { 'application/json': { schema: ref('Error') } },
+        },
+      ]
+    }),
+  )
+}
+
+function headersFor(status: number): Record<string, unknown> {
+  if (status === 429 || status === 503) {
+    return { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } }
+  }
+  if (status === 401) {
+    return { headers: { 'WWW-Authenticate': { $ref: '#/components/headers/WwwAuthenticate' } } }
+  }
+  return {}
+}
+
+/**
+ * The answers' schemas, each part a named component. The zod schemas are strict, so a test
+ * catches an undescribed field; the document leaves answers open, so a client generated
+ * from it keeps working when a later server adds a field.
+ */
+function answerSchemas(): Record<string, Record<string, unknown>> {
+  const registry = z.registry<{ id: string }>()
+  const parts = {
+    ...RESULT_PARTS,
+    Error: errorBodySchema,
+    OutputChunk: outputChunkSchema,
+    Health: healthSchema,
+    Readiness: readinessSchema,
+  }
+  for (const [id, schema] of Object.entries(parts)) registry.add(schema, { id })
+  const { schemas } = z.toJSONSchema(registry, {
+    io: 'output',
+    uri: (id) => `#/components/schemas/${id}`,
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties
+      // zod bounds every integer to the safe range; JSON numbers from us never leave it.
+      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum
+    },
+  })
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => [id, withoutDialect(schema)]),
+  )
+}
+
+function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _dialect, $id: _id, ...rest } = schema
+  return rest
 }
