@@ -1,29 +1,35 @@
 import { execFile } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
 import { configSchema } from '../src/config/schema.js'
 import { buildContainerSpec } from '../src/engine/container-spec.js'
 import { initHeader } from '../src/engine/init-protocol.js'
 import { Sandbox } from '../src/sandbox/sandbox.js'
-import { printTable, type Row } from './stats.js'
+import { agents, burstThenPace, type Call, SNIPPETS } from './agent-workload.js'
+import { percentile, printTable, type Row } from './stats.js'
 
 /**
  * The warm pool against its floors, same machine, same run, same image: host python3,
  * `docker run --rm`, a raw dockerode create/attach/start/wait/remove loop, our cold path and
- * our warm path, for print(1) and a pandas snippet; then sustained executions per second.
- * BENCH_RUNS (default 50), BENCH_SECONDS (default 20), BENCH_RUNTIMES (default runc,runsc).
+ * our warm path, for print(1) and a pandas snippet; then sustained executions per second;
+ * then agent-shaped workloads (agent-workload.ts) against the default config's pool.
+ * BENCH_RUNS (default 50), BENCH_SECONDS (default 20), BENCH_RUNTIMES (default runc,runsc),
+ * BENCH_SECTIONS (default latency,throughput,agents), BENCH_REPEAT (each throughput and
+ * agent cell, default 1), BENCH_AGENT_SECONDS (default 60). Each cell prints the 1-minute
+ * load average it started under: on a shared machine the figures move with it.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 50)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'runc,runsc').split(',')
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'latency,throughput,agents').split(',')
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 1)
+const AGENT_SECONDS = Number(process.env.BENCH_AGENT_SECONDS ?? 60)
 const exec = promisify(execFile)
 /** The interpreter itself: a version manager's shim (pyenv) would add its own start-up to the floor. */
 const HOST_PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
 const docker = new Docker()
-const SNIPPETS = {
-  'print(1)': 'print(1)',
-  pandas: 'import pandas as pd\nprint(int(pd.DataFrame({"a": range(100)}).a.sum()))',
-} as const
+const load = (): string => loadavg()[0]?.toFixed(1) ?? '?'
 
 /** The host's python3 may lack pandas; then that floor is left out of the table. */
 async function hostCan(code: string): Promise<boolean> {
@@ -180,27 +186,90 @@ async function throughput(run: () => Promise<unknown>, concurrency: number): Pro
   return done / SECONDS
 }
 
-for (const runtime of RUNTIMES) {
-  printTable(
-    `Latency, ${runtime}, ${RUNS} runs each (ms, request to result)`,
-    await latency(runtime),
-  )
+async function throughputTable(runtime: string): Promise<void> {
   const lines: string[] = []
   for (const concurrency of [1, 2, 4, 8]) {
-    const raw = await throughput(() => rawDockerode(runtime, 'print(1)'), concurrency)
-    const cold = await sandboxFor(runtime, 0, concurrency)
-    const coldRate = await throughput(() => cold.execute({ code: 'print(1)' }), concurrency)
-    await cold.close()
-    const warmRate = await warmThroughput(runtime, concurrency, ['numpy', 'pandas'])
-    const bareRate = await warmThroughput(runtime, concurrency, [])
-    const cells = [concurrency, raw, coldRate, warmRate, bareRate].map((v, i) =>
-      i === 0 ? String(v) : v.toFixed(2),
-    )
-    lines.push(cells.map((cell, i) => cell.padEnd([11, 13, 9, 22, 0][i] ?? 0)).join('  '))
+    for (let rep = 1; rep <= REPEAT; rep++) {
+      const startLoad = load()
+      const raw = await throughput(() => rawDockerode(runtime, 'print(1)'), concurrency)
+      const cold = await sandboxFor(runtime, 0, concurrency)
+      const coldRate = await throughput(() => cold.execute({ code: 'print(1)' }), concurrency)
+      await cold.close()
+      const warmRate = await warmThroughput(runtime, concurrency, ['numpy', 'pandas'])
+      const bareRate = await warmThroughput(runtime, concurrency, [])
+      const rates = [raw, coldRate, warmRate, bareRate].map((v) => v.toFixed(2))
+      const ratio = (warmRate / raw).toFixed(2)
+      lines.push(`| ${concurrency} | ${rep} | ${startLoad} | ${rates.join(' | ')} | ${ratio} |`)
+    }
   }
   console.log(`\nSustained print(1) executions/s, ${runtime}, ${SECONDS} s each`)
   console.log(
-    'concurrency  raw dockerode  our cold   our warm (preloaded)    our warm (no preload)',
+    '| concurrency | run | load | raw dockerode | our cold | our warm (preloaded) | our warm (no preload) | warm / raw |',
   )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const line of lines) console.log(line)
+}
+
+/** Takes so far by what they found, when the sandbox reports its pool. */
+async function takes(
+  sandbox: Sandbox,
+): Promise<{ preloaded: number; plain: number; none: number }> {
+  const pool = (await sandbox.gauges()).pool
+  return pool?.takes ?? { preloaded: Number.NaN, plain: Number.NaN, none: Number.NaN }
+}
+
+/**
+ * The agent workloads against the default config's pool (pool.size 2; max_size 4 where the
+ * pool adapts; orchestrator.concurrency 4), each in a fresh sandbox whose pool is full first.
+ */
+async function agentTable(runtime: string): Promise<void> {
+  const workloads: [string, (sandbox: Sandbox) => Promise<Call[]>][] = [
+    ['burst of 4, then pandas 1/s', (sandbox) => burstThenPace(sandbox, 3, 8)],
+    ['1 agent', (sandbox) => agents(sandbox, 1, AGENT_SECONDS)],
+    ['4 agents', (sandbox) => agents(sandbox, 4, AGENT_SECONDS)],
+  ]
+  const lines: string[] = []
+  for (const [name, workload] of workloads) {
+    for (let rep = 1; rep <= REPEAT; rep++) {
+      const sandbox = await Sandbox.create({
+        config: {
+          code_execution: { runtime },
+          orchestrator: { instance_id: `bench-agents-${runtime}` },
+        },
+      })
+      await waitWarm(sandbox, sandbox.config.pool.size)
+      const startLoad = load()
+      const before = await takes(sandbox)
+      const calls = await workload(sandbox)
+      const after = await takes(sandbox)
+      await sandbox.close()
+      const found = (['preloaded', 'plain', 'none'] as const).map((k) => after[k] - before[k])
+      const total = found.reduce((a, b) => a + b, 0)
+      const share = `${Math.round((100 * ((found[0] ?? 0) + (found[1] ?? 0))) / total)} % (${found.join('/')})`
+      for (const kind of Object.keys(SNIPPETS) as (keyof typeof SNIPPETS)[]) {
+        const ms = calls.filter((c) => c.kind === kind).map((c) => c.ms)
+        if (ms.length === 0) continue
+        const cells = [50, 90, 99].map((p) => percentile(ms, p).toFixed(0))
+        lines.push(
+          `| ${name} | ${rep} | ${startLoad} | ${kind} | ${ms.length} | ${cells.join(' | ')} | ${share} |`,
+        )
+      }
+    }
+  }
+  console.log(`\nAgent workloads, ${runtime}, default config (ms, request to result)`)
+  console.log(
+    '| workload | run | load | snippet | n | p50 | p90 | p99 | takes found ready (preloaded/plain/none) |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const line of lines) console.log(line)
+}
+
+for (const runtime of RUNTIMES) {
+  if (SECTIONS.includes('latency'))
+    printTable(
+      `Latency, ${runtime}, ${RUNS} runs each (ms, request to result)`,
+      await latency(runtime),
+    )
+  if (SECTIONS.includes('throughput')) await throughputTable(runtime)
+  if (SECTIONS.includes('agents')) await agentTable(runtime)
 }

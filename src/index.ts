@@ -25,8 +25,14 @@ export {
 } from './errors.js'
 export { createLogger, type Logger, type LogLevel } from './logger.js'
 export { createMcpServer, type McpServerOptions } from './mcp/mcp-server.js'
-export { checkPolicy, DEFAULT_ALLOWED_IMPORTS } from './policy/index.js'
-export type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './policy/types.js'
+export { type CheckOptions, checkPolicy, DEFAULT_ALLOWED_IMPORTS } from './policy/index.js'
+export type {
+  PolicyConfig,
+  PolicyReport,
+  SourcePart,
+  SyntaxProblem,
+  Violation,
+} from './policy/types.js'
 export { type ExecuteRequest, MAX_CODE_BYTES } from './sandbox/execute-request.js'
 export type { ExecutionResult, ExecutionStatus, PythonError } from './sandbox/execution-result.js'
 export type { Executor, ExecutorGauges, Readiness } from './sandbox/executor.js'
@@ -36,10 +42,17 @@ export { API_KEYS_ENV, ApiKeys } from './server/api-keys.js'
 export { type HttpCloseOptions, HttpServer, type HttpServerOptions } from './server/http-server.js'
 export { ANON_CODER, type AnonCoderInput, anonCoderInputSchema } from './tool/anon-coder-input.js'
 export { executeAnonCoder, type ToolCallAnswer } from './tool/execute-anon-coder.js'
-export { formatToolResult } from './tool/format-tool-result.js'
+export { formatToolResult, type ToolResultOptions } from './tool/format-tool-result.js'
 export {
+  type AnthropicTool,
   anonCoderTool,
+  fromStrictArguments,
+  type ObjectJsonSchema,
+  type OpenAiChatTool,
+  type OpenAiResponsesTool,
+  type OpenAiToolOptions,
   type ToolDefinition,
   toAnthropicTool,
+  toOpenAiResponsesTool,
   toOpenAiTool,
 } from './tool/tool-definition.js'

@@ -11,8 +11,9 @@ Library code is trusted to do what libraries do (numpy loads ctypes, pandas asks
 - capability events (processes, sockets, ctypes, file writes) are refused from anywhere,
   except while a library module initialises, with no line of the code in between;
 - code-level events (exec, compile, frame and code-object access) only from the code's own
-  frames, which are those compiled from the submitted source (FILENAME), and from the import
-  machinery when it runs something other than a library's own loading.
+  frames, which are those compiled from the submitted sources (the code and any setup code,
+  each under its own filename), and from the import machinery when it runs something other
+  than a library's own loading.
 "A library module initialises" is decided against the import machinery as it was when the
 guard was made (ImportMachinery): importlib's frames alone prove nothing, since the code can
 hand the machinery a finder and a loader of its own.
@@ -77,7 +78,7 @@ def first(args):
 class Guard:
     """Decides one audit event at a time; `report` ends the process on a refusal."""
 
-    def __init__(self, settings, filename, report):
+    def __init__(self, settings, filenames, report):
         self.files = bool(settings.get("files"))
         self.os = bool(settings.get("os"))
         self.subprocess = bool(settings.get("subprocess"))
@@ -88,7 +89,8 @@ class Guard:
         self.gc = bool(settings.get("gc"))
         self.frames = bool(settings.get("frames"))
         self.imports = frozenset(settings.get("imports") or ())
-        self.filename = filename
+        # The filenames the submitted sources were compiled under: their frames are the code's.
+        self.filenames = (filenames,) if isinstance(filenames, str) else tuple(filenames)
         self.report = report
         self.read_roots = READ_ROOTS + ((os.environ["MPLCONFIGDIR"].rstrip("/") + "/",) if os.environ.get("MPLCONFIGDIR") else ())
         self.local = threading.local()
@@ -201,7 +203,7 @@ class Guard:
         return absolute.startswith(self.read_roots) or absolute + "/" in self.read_roots
 
     def is_code(self, frame):
-        return frame is not None and frame.f_code.co_filename == self.filename
+        return frame is not None and frame.f_code.co_filename in self.filenames
 
     def initialising(self, frame):
         """True while a library module's own loading runs, with none of the code's frames since.
@@ -211,7 +213,7 @@ class Guard:
         """
         called = None
         while frame is not None:
-            if frame.f_code.co_filename == self.filename:
+            if frame.f_code.co_filename in self.filenames:
                 return False
             if self.machinery.is_loading(frame):
                 return self.machinery.trusted_load(frame, called)
@@ -359,14 +361,16 @@ def class_state(owner):
     return state
 
 
-def code_position(frame, filename, source):
-    """(line, column, text) of the innermost frame of the code: where the refused call is."""
-    while frame is not None and frame.f_code.co_filename != filename:
+def code_position(frame, sources):
+    """(line, column, text, filename) of the innermost frame of the submitted sources (a dict
+    of filename to source): where the refused call is. (0, 0, "", None) when none is running."""
+    while frame is not None and frame.f_code.co_filename not in sources:
         frame = frame.f_back
     if frame is None:
-        return 0, 0, ""
+        return 0, 0, "", None
+    filename = frame.f_code.co_filename
     line = frame.f_lineno or 0
-    lines = source.splitlines()
+    lines = sources[filename].splitlines()
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     column = 1
     try:
@@ -379,4 +383,4 @@ def code_position(frame, filename, source):
             text = encoded[start:stop].decode("utf-8", "replace")
     except (IndexError, ValueError, TypeError):
         text = text.strip()
-    return line, column, text[:80]
+    return line, column, text[:80], filename

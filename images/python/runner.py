@@ -1,8 +1,11 @@
 """Runs one snippet of untrusted Python read from stdin, then reports how it ended.
 
 Stdin carries one JSON object: {"code": "<python source>"} (more keys may follow; unknown
-keys are ignored so old images keep working with new hosts). With "guard" (settings from
-src/policy/runtime-guard.ts), the runtime guard in guard.py watches the code as it runs; a
+keys are ignored so old images keep working with new hosts). With "setupCode", that source
+runs first, in the same namespace: both are compiled before either runs; a setup that raises
+(SystemExit included) ends the run, its traceback pointing into "<setup>", and the code does
+not run; the value of a trailing expression is the code's only. With "guard" (settings from
+src/policy/runtime-guard.ts), the runtime guard in guard.py watches both as they run; a
 refusal ends the run at once with a frame that carries "violation" instead of an error.
 
 The user's stdout and stderr are theirs. The run ends as `python3 script.py` would end it:
@@ -42,13 +45,16 @@ FRAME_MARKER = "\x1etinyagent-result "
 END_MARKER = "\x1etinyagent-end "
 # With --ready (warm containers): written once preloading is done and the runner waits for code.
 READY_MARKER = "\x1etinyagent-ready\n"
+# The filenames the code and the setup code are compiled under: tracebacks, warnings and
+# the guard's positions name them, and the guard knows the code's own frames by them.
 FILENAME = "<sandbox>"
+SETUP_FILENAME = "<setup>"
 
 
 def user_traceback(exc):
     """The traceback without the runner's own frame, so line numbers point into the snippet."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+    while tb is not None and tb.tb_frame.f_code.co_filename not in (FILENAME, SETUP_FILENAME):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
@@ -61,20 +67,26 @@ def describe(exc):
     }
 
 
-def run(source, namespace, watch=None):
+def run(sources, namespace, watch=None):
     """Returns (exit_code, error_or_None, value): value is a trailing expression's, as in a notebook.
 
-    `watch` (the guard's install) is called once the code is compiled, right before it runs.
+    `sources` maps FILENAME to the code and, when there is setup code, SETUP_FILENAME to it.
+    `watch` (the guard's install) is called once both are compiled, right before they run.
     """
-    # Lets tracebacks quote the snippet's own lines.
-    linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
+    for filename, source in sources.items():
+        # Lets tracebacks quote the snippet's own lines.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     try:
-        body, last = results.split_last_expression(source, FILENAME)
+        setup = sources.get(SETUP_FILENAME)
+        prepared = None if setup is None else compile(setup, SETUP_FILENAME, "exec")
+        body, last = results.split_last_expression(sources[FILENAME], FILENAME)
     except (SyntaxError, ValueError) as exc:
         return 1, describe(exc), None
     if watch is not None:
         watch()
     try:
+        if prepared is not None:
+            exec(prepared, namespace)
         exec(body, namespace)
         value = None if last is None else eval(last, namespace)
     except SystemExit as exc:
@@ -108,6 +120,8 @@ def read_request():
     request = json.loads(raw.decode("utf-8"))
     if not isinstance(request, dict) or not isinstance(request.get("code"), str):
         raise ValueError("runner: stdin must be a JSON object with a string 'code'")
+    if not isinstance(request.get("setupCode", ""), str):
+        raise ValueError("runner: 'setupCode' must be a string")
     secret = request.pop("secret", None)
     if not isinstance(secret, str) or not secret.isalnum() or len(secret) < 32:
         raise ValueError("runner: stdin must carry a 'secret' of at least 32 letters and digits")
@@ -175,13 +189,15 @@ def main():
         sys.stdout.write(READY_MARKER)
         sys.stdout.flush()
     request, markers = read_request()
-    source = request["code"]
+    sources = {FILENAME: request["code"]}
+    if "setupCode" in request:
+        sources[SETUP_FILENAME] = request["setupCode"]
     settings = request.get("guard")
     watch = None
     if isinstance(settings, dict):
-        watch = guard.Guard(settings, FILENAME, functools.partial(refuse, source, markers)).install
+        watch = guard.Guard(settings, tuple(sources), functools.partial(refuse, sources, markers)).install
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-    exit_code, error, value = run(source, namespace, watch)
+    exit_code, error, value = run(sources, namespace, watch)
     if error is not None:
         sys.stderr.write(error["traceback"])
     join_threads()
@@ -205,10 +221,13 @@ def flush_quietly():
             pass
 
 
-def refuse(source, markers, event, rule, subject, frame):
+def refuse(sources, markers, event, rule, subject, frame):
     """The guard refused an event: report it as the run's end and stop, whatever the code catches."""
-    line, column, text = guard.code_position(frame, FILENAME, source)
+    line, column, text, filename = guard.code_position(frame, sources)
     violation = {"rule": rule, "event": event, "subject": subject, "line": line, "column": column, "text": text}
+    if SETUP_FILENAME in sources and filename is not None:
+        # With setup code, the line counts in the source it is in (names as in src/policy/types.ts).
+        violation["part"] = "setupCode" if filename == SETUP_FILENAME else "code"
     report = {"exitCode": 1, "error": None, "violation": violation, "result": None, "artifacts": [], "artifactsTruncated": False}
     flush_quietly()
     markers.report(report)

@@ -613,7 +613,7 @@ describe('parseConfig against hostile YAML', () => {
         {
           path: '',
           message:
-            'unknown key; expected one of: code_execution, orchestrator, pool, server, queue, logging',
+            'unknown key; expected one of: code_execution, orchestrator, pool, server, tool, queue, logging',
           line: 1,
           column: 1,
         },

@@ -34,7 +34,7 @@ const DEFAULTS: SandboxConfig = {
     mounts: [],
   },
   orchestrator: { instance_id: 'default', concurrency: 4, queue_limit: 100 },
-  pool: { size: 2, preload: ['numpy', 'pandas'], idle_seconds: 300 },
+  pool: { size: 2, max_size: 4, preload: ['numpy', 'pandas'], idle_seconds: 300 },
   server: {
     host: '127.0.0.1',
     port: 8080,
@@ -45,7 +45,9 @@ const DEFAULTS: SandboxConfig = {
     request_timeout_seconds: 30,
     response_timeout_seconds: 60,
     keep_alive_timeout_seconds: 5,
+    idempotency_ttl_seconds: 600,
   },
+  tool: { result_chars: 12_000 },
   queue: {
     name: 'executions',
     max_wait_seconds: 60,
@@ -188,13 +190,13 @@ describe('parseConfig: refusals', () => {
       {
         path: 'bogus',
         message:
-          'unknown key; expected one of: code_execution, orchestrator, pool, server, queue, logging',
+          'unknown key; expected one of: code_execution, orchestrator, pool, server, tool, queue, logging',
         line: 2,
         column: 1,
       },
     ])
     expect(error.message).toBe(
-      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, pool, server, queue, logging',
+      'Invalid configuration in test.yml:\n  test.yml:2:1: bogus: unknown key; expected one of: code_execution, orchestrator, pool, server, tool, queue, logging',
     )
   })
 
@@ -438,7 +440,7 @@ describe('parseConfig: refusals', () => {
       '  test.yml:2:31: code_execution.allow_dangerous_operations: expected a boolean, got the string "true" (write true or false without quotes)',
       '  test.yml:3:20: code_execution.timeout_seconds: expected a value > 0, got number -1',
       '  test.yml:5:10: logging.level: expected one of "error", "warn", "info", "debug", got the string "loud"',
-      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, pool, server, queue, logging',
+      '  test.yml:6:1: typo: unknown key; expected one of: code_execution, orchestrator, pool, server, tool, queue, logging',
     ])
   })
 

@@ -400,8 +400,32 @@ const server = z
       .describe(
         "How long an idle connection stays open for a next request. Behind a reverse proxy that reuses connections, set it above the proxy's idle timeout.",
       ),
+    idempotency_ttl_seconds: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .default(600)
+      .describe(
+        'How long the answer to a request with an `Idempotency-Key` header is kept: a repeat of the request within it gets that answer back instead of running the code again (docs/api.md).',
+      ),
   })
   .describe('The HTTP API (`tinyagent-sandbox serve`).')
+
+/** The default of `tool.result_chars`, also for callers of `formatToolResult` without a config. */
+export const DEFAULT_TOOL_RESULT_CHARS = 12_000
+
+const tool = z
+  .strictObject({
+    result_chars: z
+      .int()
+      .min(1_000)
+      .max(1_000_000)
+      .default(DEFAULT_TOOL_RESULT_CHARS)
+      .describe(
+        'Most characters of the text a model gets back from `anon_coder` (MCP, `executeAnonCoder`), about 4 to a token. Longer stdout and stderr keep their head and tail, a value its head, and the text says what was cut; the HTTP and library results always carry everything.',
+      ),
+  })
+  .describe('The `anon_coder` tool: what a model sees of each result.')
 
 const logging = z
   .strictObject({
@@ -422,13 +446,21 @@ const pool = z
       .max(64)
       .default(2)
       .describe(
-        'Containers kept created, started and waiting for code, each used once and then removed; 0 turns the pool off. Requests that lower limits run cold.',
+        'Containers kept created, started and waiting for code, each used once and then removed: the least the pool keeps, however quiet it is; 0 turns the pool off. Requests that lower limits run cold.',
+      ),
+    max_size: z
+      .int()
+      .min(0)
+      .max(64)
+      .default(4)
+      .describe(
+        'The most containers the pool keeps ready or starting. It grows past `size` when executions arrive in bursts or faster than it refills, never past `orchestrator.concurrency`, and shrinks back to `size` within about a minute once they slow down. Below `size` it counts as `size`.',
       ),
     preload: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'expected a module name'))
       .default(['numpy', 'pandas'])
       .describe(
-        'Modules a warm runner imports while it waits, when the policy allows them. For 10 s after an execution finds the pool empty, refills skip them: a container used at once gains nothing from them.',
+        'Modules a warm runner imports while it waits, when the policy allows them. A refill skips them when its container would probably be taken before the imports paid off (the measured import cost against the recent arrival rate), and while executions wait for a slot. Code that imports one of them gets a preloaded container first.',
       ),
     idle_seconds: z
       .number()
@@ -446,6 +478,7 @@ export const configSchema = z.strictObject({
   orchestrator: orchestrator.prefault({}),
   pool: pool.prefault({}),
   server: server.prefault({}),
+  tool: tool.prefault({}),
   queue: queue.prefault({}),
   logging: logging.prefault({}),
 })
@@ -456,4 +489,5 @@ export type LimitsConfig = CodeExecutionConfig['limits']
 export type PoolConfig = SandboxConfig['pool']
 export type ServerConfig = SandboxConfig['server']
 export type QueueConfig = SandboxConfig['queue']
+export type ToolConfig = SandboxConfig['tool']
 export type ConfigInput = z.input<typeof configSchema>

@@ -12,6 +12,7 @@ import { NestingTooDeepError, type WalkResult, walkNames } from './name-walker.j
 import { checkUses, type Finding } from './operation-rules.js'
 import { parsePython } from './parse-python.js'
 import { type PolicyRule, RULES } from './rules.js'
+import { joinSetupCode, splitReport } from './setup-code.js'
 import { SourcePositions } from './source-positions.js'
 import type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './types.js'
 
@@ -26,8 +27,36 @@ import type { PolicyConfig, PolicyReport, SyntaxProblem, Violation } from './typ
  * but Python may accept (parse-python.ts) runs there; under the rules it is refused as
  * `not-analysable`, beside any violation found in what could be read.
  */
-export function checkPolicy(source: string, config: PolicyConfig): PolicyReport {
-  const tooLarge = sizeRefusal(source)
+export function checkPolicy(
+  source: string,
+  config: PolicyConfig,
+  options: CheckOptions = {},
+): PolicyReport {
+  const { setupCode } = options
+  if (setupCode === undefined) return checkSource(source, config)
+  // One check of both, as they run; the newline that joins them does not count against the size.
+  const joined = joinSetupCode(setupCode, source)
+  const report = splitReport(checkSource(joined.source, config, 1), joined.codeLine)
+  // The runner compiles the setup code on its own, so a bracket or string it leaves open is
+  // its own syntax error (as Python reports it), not one at the end of the code.
+  const setupErrors = parsePython(setupCode, new SourcePositions(setupCode)).syntaxErrors
+  if (setupErrors.length === 0) return report
+  const syntaxErrors = setupErrors.map((problem) => ({ ...problem, part: 'setupCode' as const }))
+  return { ...report, allowed: false, syntaxErrors }
+}
+
+export interface CheckOptions {
+  /**
+   * Code run first, in the same process and namespace (a request's `setupCode`). It is
+   * checked with the source, so a name it binds is known where the source uses it, and each
+   * finding says which part it is in (`part`), its line counted in that part.
+   */
+  readonly setupCode?: string | undefined
+}
+
+/** @param joinBytes - bytes of `source` that joined setup code to code, not counted in its size. */
+function checkSource(source: string, config: PolicyConfig, joinBytes = 0): PolicyReport {
+  const tooLarge = sizeRefusal(source, joinBytes)
   if (tooLarge !== undefined) return tooLarge
   const positions = new SourcePositions(source)
   const parsed = parsePython(source, positions)
@@ -67,10 +96,10 @@ export function checkPolicy(source: string, config: PolicyConfig): PolicyReport 
 export const MAX_CHECKED_BYTES = 1_048_576
 
 /** Refuses, without parsing, a source too large to check quickly; undefined when it fits. */
-function sizeRefusal(source: string): PolicyReport | undefined {
+function sizeRefusal(source: string, joinBytes: number): PolicyReport | undefined {
   // Up to 3 UTF-8 bytes per UTF-16 unit: most sources are certainly small enough unmeasured.
   if (source.length * 3 <= MAX_CHECKED_BYTES) return undefined
-  const bytes = Buffer.byteLength(source, 'utf8')
+  const bytes = Buffer.byteLength(source, 'utf8') - joinBytes
   if (bytes <= MAX_CHECKED_BYTES) return undefined
   const rule: PolicyRule = RULES['source-too-large']
   const violation: Violation = {

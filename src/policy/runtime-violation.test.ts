@@ -23,9 +23,16 @@ describe('runtimeViolation', () => {
     })
   })
 
+  it('keeps the part a refusal happened in, when the request had setup code', () => {
+    expect(runtimeViolation({ ...refusal, part: 'setupCode' })?.part).toBe('setupCode')
+    expect(runtimeViolation({ ...refusal, part: 'code' })?.part).toBe('code')
+    expect(runtimeViolation(refusal)).not.toHaveProperty('part')
+  })
+
   it('drops an unknown rule or a malformed report', () => {
     expect(runtimeViolation({ ...refusal, rule: 'toString' })).toBeUndefined()
     expect(runtimeViolation({ ...refusal, line: '3' })).toBeUndefined()
+    expect(runtimeViolation({ ...refusal, part: 'setup' })).toBeUndefined()
     expect(runtimeViolation(null)).toBeUndefined()
   })
 })

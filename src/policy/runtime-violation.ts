@@ -1,5 +1,5 @@
 import { RUNTIME_RULES } from './runtime-rules.js'
-import type { Violation } from './types.js'
+import type { SourcePart, Violation } from './types.js'
 
 /** A refusal as the runtime guard reports it in the result frame, before wording. */
 export interface GuardRefusal {
@@ -12,7 +12,12 @@ export interface GuardRefusal {
   readonly line: number
   readonly column: number
   readonly text: string
+  /** Which source the line is in; only when the request had setup code. */
+  readonly part?: SourcePart
 }
+
+/** Every `SourcePart`; the runner writes these names too (runner-input.test.ts checks). */
+export const SOURCE_PARTS: readonly SourcePart[] = ['setupCode', 'code']
 
 /**
  * Words a runtime refusal like a static one, from the same kind of rule table. The report
@@ -31,11 +36,13 @@ export function runtimeViolation(value: unknown): Violation | undefined {
     return undefined
   }
   if (!Object.hasOwn(RUNTIME_RULES, refusal.rule)) return undefined
+  if (refusal.part !== undefined && !SOURCE_PARTS.includes(refusal.part)) return undefined
   const rule = RUNTIME_RULES[refusal.rule as keyof typeof RUNTIME_RULES]
   return {
     rule: rule.id,
     line: refusal.line as number,
     column: refusal.column as number,
+    ...(refusal.part === undefined ? {} : { part: refusal.part }),
     text: refusal.text.slice(0, 80),
     message: rule.message(refusal.subject),
     hint: rule.hint(refusal.subject),

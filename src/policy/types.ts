@@ -15,14 +15,22 @@ export interface PolicyConfig {
   }
 }
 
+/**
+ * Which source a finding is in, when the request had setup code besides the code: the
+ * request field's name (`setupCode`, the tool's `setup_code`; or `code`).
+ */
+export type SourcePart = 'setupCode' | 'code'
+
 /** One refused construct in the submitted code. */
 export interface Violation {
   /** Stable rule id, e.g. `eval-call`, `import-not-allowed`. */
   readonly rule: string
-  /** 1-based line of the offending construct. */
+  /** 1-based line of the offending construct, counted in its `part`. */
   readonly line: number
   /** 1-based column of the offending construct. */
   readonly column: number
+  /** Set only when the request had setup code: the source `line` counts in. */
+  readonly part?: SourcePart
   /** The offending source text (at most 80 characters). */
   readonly text: string
   /** What is refused, for a person. */
@@ -40,6 +48,8 @@ export interface Violation {
 export interface SyntaxProblem {
   readonly line: number
   readonly column: number
+  /** Set only when the request had setup code: the source `line` counts in. */
+  readonly part?: SourcePart
   readonly message: string
 }
 

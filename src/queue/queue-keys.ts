@@ -53,4 +53,9 @@ export class QueueKeys {
   slots(client: string): string {
     return `${this.#base}:slots:${client}`
   }
+
+  /** String: one `Idempotency-Key` of one API key, pending (its lease) or done (the first answer), shared by every API node. */
+  idempotency(client: string, key: string): string {
+    return `${this.#base}:idempotency:${client}:${key}`
+  }
 }

@@ -59,6 +59,8 @@ export class QueueWorker {
   readonly #keys: QueueKeys
   readonly #redis: Redis
   readonly #subscriber: Redis
+  /** BullMQ's connection: handed in, so BullMQ never closes it; close() must. */
+  readonly #jobs: Redis
   readonly #worker: Worker<JobPayload, string>
   readonly #configSha256: string
   /** Cancels a running job's execution, by execution id. */
@@ -87,6 +89,7 @@ export class QueueWorker {
     const lockMs = config.queue.lock_seconds * 1_000
     const connection = connect(url, 'blocking', `tas-worker-jobs:${name}`)
     connection.on('error', () => {})
+    this.#jobs = connection
     this.#worker = new Worker<JobPayload, string>(
       config.queue.name,
       (job, token, signal) => this.#process(job, token, signal),
@@ -171,6 +174,7 @@ export class QueueWorker {
     this.#locks.close()
     await leave(this.#redis, this.#keys, this.#executor.node).catch(() => {})
     this.#subscriber.disconnect()
+    this.#jobs.disconnect()
     this.#redis.disconnect()
   }
 

@@ -131,7 +131,7 @@ function executeRequest(execution: ContainerExecution, markers: RunnerMarkers): 
     stdin:
       initHeader(Math.ceil(timeoutMs) + DEADLINE_SLACK_MS) +
       runnerInput(
-        request.code,
+        { code: request.code, setupCode: request.setupCode },
         request.limits,
         markers.secret,
         guardSettings(config.code_execution),

@@ -77,7 +77,7 @@ describe('validateRequest', () => {
     ).toThrow('Invalid `files[0].mode`: unknown key; expected one of: name, content, encoding')
     expect(() => validateRequest({ code: '', memory: 1 }, settings)).toThrow(
       new InvalidArgumentError(
-        'Invalid `memory`: unknown key; expected one of: code, timeoutSeconds, limits, files',
+        'Invalid `memory`: unknown key; expected one of: code, setupCode, timeoutSeconds, limits, files',
       ),
     )
   })
@@ -99,6 +99,40 @@ describe('validateRequest', () => {
   it('refuses code over the size cap before parsing it', () => {
     expect(() => validateRequest({ code: 'x'.repeat(MAX_CODE_BYTES + 1) }, settings)).toThrow(
       `Expected \`code\` to be at most ${MAX_CODE_BYTES} bytes, got ${MAX_CODE_BYTES + 1}`,
+    )
+  })
+})
+
+describe('validateRequest: setup code', () => {
+  it('carries setup code, and takes empty setup code as none', () => {
+    expect(validateRequest({ code: 'f()', setupCode: 'def f(): pass' }, settings)).toEqual({
+      code: 'f()',
+      setupCode: 'def f(): pass',
+      timeoutSeconds: 10,
+      limits: settings.limits,
+      files: [],
+    })
+    expect(validateRequest({ code: 'f()', setupCode: '' }, settings)).not.toHaveProperty(
+      'setupCode',
+    )
+  })
+
+  it('refuses setup code that is not a string, naming the field', () => {
+    expect(() => validateRequest({ code: '', setupCode: 1 }, settings)).toThrow(
+      'Invalid `setupCode`: expected a string, got number 1',
+    )
+  })
+
+  it('counts setup code and code together against the size cap, naming the field at fault', () => {
+    const half = 'x'.repeat(MAX_CODE_BYTES / 2)
+    expect(validateRequest({ code: half, setupCode: half }, settings).code).toBe(half)
+    expect(() => validateRequest({ code: `${half}x`, setupCode: half }, settings)).toThrow(
+      `Expected \`setupCode\` and \`code\` together to be at most ${MAX_CODE_BYTES} bytes, got ${MAX_CODE_BYTES / 2} + ${MAX_CODE_BYTES / 2 + 1}`,
+    )
+    expect(() =>
+      validateRequest({ code: '', setupCode: 'é'.repeat(MAX_CODE_BYTES / 2 + 1) }, settings),
+    ).toThrow(
+      `Expected \`setupCode\` to be at most ${MAX_CODE_BYTES} bytes, got ${MAX_CODE_BYTES + 2}`,
     )
   })
 })

@@ -7,7 +7,7 @@ import type { InputFile } from '../workspace/workspace-files.js'
 import { fileAccessEffective } from './file-access.js'
 import { requestProblem } from './request-issue.js'
 
-/** Largest accepted source; bigger input is refused before any parsing. */
+/** Largest accepted source (setup code and code together); bigger input is refused before any parsing. */
 export const MAX_CODE_BYTES = 1_048_576
 /** Most input files one request may carry. */
 export const MAX_INPUT_FILES = 1_000
@@ -27,6 +27,11 @@ const inputFileSchema = z.strictObject({
 export const executeRequestSchema = z.strictObject({
   /** Python source, run as `__main__`. */
   code: z.string(),
+  /**
+   * Python source run before `code`, in the same process and namespace (names it binds are
+   * there for `code`), under the same policy; `code` runs only if it ends without an exception.
+   */
+  setupCode: z.string().optional(),
   /** Lower wall-clock limit for this execution; at most `code_execution.timeout_seconds`. */
   timeoutSeconds: z.number().positive().optional(),
   /**
@@ -56,6 +61,8 @@ export interface ExecuteRequest extends ExecuteRequestFields {
 
 export interface ValidatedRequest {
   readonly code: string
+  /** Set when the request had non-empty setup code. */
+  readonly setupCode?: string
   readonly timeoutSeconds: number
   /** The configured limits, lowered where the request asked. */
   readonly limits: LimitsConfig
@@ -81,13 +88,8 @@ export function validateRequest(request: unknown, settings: CodeExecutionConfig)
   if (!parsed.success) {
     throw new InvalidArgumentError(requestProblem(parsed.error, executeRequestSchema).message)
   }
-  const { code, timeoutSeconds = settings.timeout_seconds } = parsed.data
-  const size = Buffer.byteLength(code, 'utf8')
-  if (size > MAX_CODE_BYTES) {
-    throw new InvalidArgumentError(
-      `Expected \`code\` to be at most ${MAX_CODE_BYTES} bytes, got ${size}`,
-    )
-  }
+  const { code, setupCode = '', timeoutSeconds = settings.timeout_seconds } = parsed.data
+  assertSourceSize({ code, setupCode }, { code: 'code', setupCode: 'setupCode' })
   assertAtMost(
     'timeoutSeconds',
     timeoutSeconds,
@@ -96,7 +98,30 @@ export function validateRequest(request: unknown, settings: CodeExecutionConfig)
   )
   const limits = lowerLimits(settings.limits, parsed.data.limits ?? {})
   const files = decodeFiles(parsed.data.files ?? [], settings, limits)
-  return { code, timeoutSeconds, limits, files }
+  return { code, ...(setupCode === '' ? {} : { setupCode }), timeoutSeconds, limits, files }
+}
+
+/**
+ * Refuses sources larger than MAX_CODE_BYTES, setup code and code counted together, naming
+ * the fields as the caller spelled them (`setupCode` here, `setup_code` for the tool).
+ */
+export function assertSourceSize(
+  sources: { readonly code: string; readonly setupCode: string },
+  names: { readonly code: string; readonly setupCode: string },
+): void {
+  const code = Buffer.byteLength(sources.code, 'utf8')
+  const setup = Buffer.byteLength(sources.setupCode, 'utf8')
+  if (code + setup <= MAX_CODE_BYTES) return
+  // The field that is too large by itself, if one is; else the two together.
+  const [field, got] =
+    code > MAX_CODE_BYTES
+      ? [`\`${names.code}\``, code]
+      : setup > MAX_CODE_BYTES
+        ? [`\`${names.setupCode}\``, setup]
+        : [`\`${names.setupCode}\` and \`${names.code}\` together`, `${setup} + ${code}`]
+  throw new InvalidArgumentError(
+    `Expected ${field} to be at most ${MAX_CODE_BYTES} bytes, got ${got}`,
+  )
 }
 
 function lowerLimits(

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js'
 import { Workspace } from '../workspace/workspace.js'
 import type { ContainerExecution } from './container-execution.js'
 import { grantFileAccess } from './file-access.js'
+import { importsAnyOf } from './imported-modules.js'
 import type { WarmEntry } from './warm-pool.js'
 
 /**
@@ -38,9 +39,13 @@ export function leaseWarm(execution: ContainerExecution): Lease | undefined {
   const lowered = Object.entries(execution.request.limits).some(
     ([key, value]) => configured[key as keyof typeof configured] !== value,
   )
-  const entry = lowered ? undefined : execution.pool?.take()
-  if (entry === undefined || execution.pool === undefined) return undefined
   const pool = execution.pool
+  if (lowered || pool === undefined) return undefined
+  const { code, setupCode = '' } = execution.request
+  // Code that imports a preloaded module gets a preloaded container first; other code a plain one.
+  const wantsPreloaded = importsAnyOf([code, setupCode], execution.config.pool.preload)
+  const entry = pool.take({ wantsPreloaded })
+  if (entry === undefined) return undefined
   return {
     container: entry.container,
     workspace: entry.workspace,

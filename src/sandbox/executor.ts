@@ -1,6 +1,7 @@
 import type { SandboxConfig } from '../config/schema.js'
 import type { ExecuteRequest } from './execute-request.js'
 import type { ExecutionResult } from './execution-result.js'
+import type { PoolGauges } from './warm-pool.js'
 
 export interface CloseOptions {
   /** How long in-flight executions may finish before they are cancelled. @default 0 */
@@ -17,6 +18,8 @@ export interface ExecutorGauges {
   readonly workers: number
   /** Executions whose worker was lost before they ended: 0 locally; the cluster's count, kept in Redis, with the queue. */
   readonly lostJobs: number
+  /** The local warm pool, when there is one (the queue-backed executor has none of its own). */
+  readonly pool?: PoolGauges
 }
 
 export type Readiness =

@@ -2,6 +2,7 @@ import type { LimitsConfig } from '../config/schema.js'
 import type { ContainerOutcome } from '../engine/container-engine.js'
 import type { Violation } from '../policy/types.js'
 import type { ExecutionStatus, PythonError } from './execution-result.js'
+import { partPrefix } from './part-prefix.js'
 import { NO_RICH_RESULT, type RichResult } from './rich-result.js'
 import { readRunnerFrame } from './runner-frame.js'
 
@@ -95,7 +96,7 @@ function messageFor(
 /** Worded like the static policy's refusal, so either layer reads the same. */
 function guardMessage(violations: readonly Violation[]): string {
   const list = violations
-    .map((v) => `${v.rule} at ${v.line}:${v.column} (${v.event}: ${v.text})`)
+    .map((v) => `${v.rule} at ${partPrefix(v.part)}${v.line}:${v.column} (${v.event}: ${v.text})`)
     .join('; ')
   return `Refused at run time by the policy guard, which ended the run: ${list}. See the violation's hint for the setting that allows it.`
 }

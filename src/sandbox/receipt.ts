@@ -9,6 +9,8 @@ import type { CodeExecutionConfig, LimitsConfig } from '../config/schema.js'
 export interface ExecutionReceipt {
   /** sha256 of the code as UTF-8. */
   readonly codeSha256: string
+  /** sha256 of the setup code as UTF-8; only when the request had setup code. */
+  readonly setupCodeSha256?: string
   /** sha256 of the effective `code_execution` section (canonical JSON). */
   readonly configSha256: string
   /** The image the container was created from (`sha256:…`); null when no container ran. */
@@ -22,6 +24,7 @@ export interface ExecutionReceipt {
 
 export interface ReceiptInput {
   readonly code: string
+  readonly setupCode?: string | undefined
   readonly settings: CodeExecutionConfig
   readonly imageId: string | null
   readonly runtime: string | null
@@ -31,11 +34,16 @@ export interface ReceiptInput {
 
 export function buildReceipt(input: ReceiptInput): ExecutionReceipt {
   return {
-    codeSha256: createHash('sha256').update(input.code, 'utf8').digest('hex'),
+    codeSha256: sha256(input.code),
+    ...(input.setupCode === undefined ? {} : { setupCodeSha256: sha256(input.setupCode) }),
     configSha256: configDigest(input.settings),
     imageId: input.imageId,
     runtime: input.runtime,
     timeoutSeconds: input.timeoutSeconds,
     limits: { ...input.limits },
   }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex')
 }

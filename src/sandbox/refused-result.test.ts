@@ -16,6 +16,21 @@ describe('refusedResult', () => {
     )
   })
 
+  it('says which part a position is in when there was setup code', () => {
+    const refused = refusedResult(
+      'id',
+      checkPolicy('x = 1\neval("1")', defaults, { setupCode: 'import math\nexec("2")' }),
+    )
+    expect(refused.status).toBe('policy_violation')
+    expect(refused.message).toBe(
+      'Refused by the static policy before running: exec-call at setup code 2:1 (exec("2")); eval-call at code 2:1 (eval("1")). See each violation\'s hint for the setting that allows it.',
+    )
+    const broken = refusedResult('id', checkPolicy('print(1)', defaults, { setupCode: 'x = (' }))
+    expect(broken.message).toMatch(
+      /^SyntaxError at setup code line 1, column \d+: .*\. Nothing was run\.$/,
+    )
+  })
+
   it('says only the syntax error when there is nothing else', () => {
     const result = refusedResult('id', checkPolicy('def broken(:\n    pass\n', defaults))
     expect([result.status, result.violations]).toEqual(['error', []])

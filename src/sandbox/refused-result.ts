@@ -1,5 +1,6 @@
 import type { PolicyReport } from '../policy/types.js'
 import type { RunResult } from './execution-result.js'
+import { partPrefix } from './part-prefix.js'
 import { NO_RICH_RESULT } from './rich-result.js'
 
 /** The result for code refused before any container starts: a syntax error or policy violations. */
@@ -17,12 +18,12 @@ export function refusedResult(id: string, report: PolicyReport): RunResult {
     ...NO_RICH_RESULT,
   }
   const list = report.violations
-    .map((v) => `${v.rule} at ${v.line}:${v.column} (${v.text})`)
+    .map((v) => `${v.rule} at ${partPrefix(v.part)}${v.line}:${v.column} (${v.text})`)
     .join('; ')
   const [syntax] = report.syntaxErrors
   if (syntax !== undefined) {
     // Python would refuse it too; what the policy found besides is reported with it.
-    const where = `line ${syntax.line}, column ${syntax.column}`
+    const where = `${partPrefix(syntax.part)}line ${syntax.line}, column ${syntax.column}`
     const also = list === '' ? '' : ` The static policy also refuses: ${list}.`
     return {
       ...base,

@@ -36,9 +36,9 @@ describe('request validation messages', () => {
   it('are the same for an unknown key, each listing the keys its own schema accepts', () => {
     const expected = (keys: string) => `Invalid \`language\`: unknown key; expected one of: ${keys}`
     expect(messages({ code: 'x', language: 'py' })).toStrictEqual({
-      library: expected('code, timeoutSeconds, limits, files'),
-      http: expected('code, timeoutSeconds, limits, files'),
-      tool: expected('code, timeout'),
+      library: expected('code, setupCode, timeoutSeconds, limits, files'),
+      http: expected('code, setupCode, timeoutSeconds, limits, files'),
+      tool: expected('code, timeout, setup_code'),
     })
   })
 

@@ -25,6 +25,7 @@ import { nodeName } from './node-name.js'
 import { buildReceipt } from './receipt.js'
 import { refusedResult } from './refused-result.js'
 import { chooseRuntime } from './runtime-choice.js'
+import { sizeBounds } from './target-size.js'
 import { WarmPool } from './warm-pool.js'
 
 export interface ExecuteOptions {
@@ -150,7 +151,14 @@ export class Sandbox implements Executor {
   }
 
   async gauges(): Promise<ExecutorGauges> {
-    return { queueDepth: this.waiting, running: this.running, workers: 1, lostJobs: 0 }
+    const pool = this.#pool?.gauges()
+    return {
+      queueDepth: this.waiting,
+      running: this.running,
+      workers: 1,
+      lostJobs: 0,
+      ...(pool ? { pool } : {}),
+    }
   }
 
   /** Whether an execution sent now could run: the engine answers and has the image. */
@@ -168,7 +176,9 @@ export class Sandbox implements Executor {
     const startedAt = performance.now()
     const validated = validateRequest(request, this.config.code_execution)
     const id = executionId(options.id)
-    const report = checkPolicy(validated.code, this.config.code_execution)
+    const report = checkPolicy(validated.code, this.config.code_execution, {
+      setupCode: validated.setupCode,
+    })
     const finish = { startedAt, policyChecked: report.checked, request: validated }
     if (!report.allowed)
       return this.#finish(refusedResult(id, report), { ...finish, imageId: null })
@@ -201,9 +211,15 @@ export class Sandbox implements Executor {
     const { pool } = this.config
     if (pool.size === 0) return
     const preload = preloadable(pool.preload, this.config.code_execution)
+    const { concurrency } = this.config.orchestrator
+    const bounds = sizeBounds(pool, concurrency)
     this.#pool = new WarmPool({
-      size: pool.size,
+      size: bounds.min,
+      maxSize: bounds.max,
       idleMs: pool.idle_seconds * 1_000,
+      preloading: preload.length > 0,
+      // Preloading never takes CPU from executions waiting, or about to wait, for a slot.
+      busy: () => this.#queue.waiting > 0 || this.#queue.running >= concurrency,
       logger: this.#logger,
       create: async (options) => {
         const id = randomUUID()
@@ -285,6 +301,7 @@ export class Sandbox implements Executor {
     })
     const receipt = buildReceipt({
       code: request.code,
+      setupCode: request.setupCode,
       settings: this.config.code_execution,
       imageId,
       runtime: result.runtime,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { ContainerOutcome, StartedContainer } from '../engine/container-engine.js'
 import { ContainerGone, StoppedContainer } from '../engine/container-proofs.js'
 import { silentLogger } from '../logger.js'
-import { type WarmEntry, WarmPool } from './warm-pool.js'
+import { type WarmEntry, WarmPool, type WarmPoolOptions } from './warm-pool.js'
 
 /** A fake of our own StartedContainer port: the pool's bookkeeping is what is under test. */
 class FakeContainer implements StartedContainer {
@@ -30,6 +30,39 @@ function entry(container = new FakeContainer(), createdAt = 0, preloaded = true)
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
 
+/**
+ * A pool on a fake clock whose refills take `plainMs`, plus `importMs` when preloaded (the
+ * clock moves by that while create() runs), and whose ticks come every 2 ms of real time.
+ */
+function adaptivePool(
+  options: { size: number; maxSize: number; plainMs?: number; importMs?: number } & Partial<
+    Pick<WarmPoolOptions, 'busy' | 'preloading'>
+  >,
+) {
+  const clock = { now: 0 }
+  const made: boolean[] = []
+  let live = 0
+  let mostLive = 0
+  const pool = new WarmPool({
+    ...options,
+    idleMs: 3_600_000,
+    adjustEveryMs: 2,
+    logger: silentLogger,
+    now: () => clock.now,
+    remove: async (removed) => {
+      live--
+      await removed.container.discard()
+    },
+    create: async ({ preload }) => {
+      made.push(preload)
+      mostLive = Math.max(mostLive, ++live)
+      clock.now += (options.plainMs ?? 0) + (preload ? (options.importMs ?? 0) : 0)
+      return entry(new FakeContainer(), clock.now, preload)
+    },
+  })
+  return { pool, clock, made, live: () => live, mostLive: () => mostLive }
+}
+
 describe('WarmPool', () => {
   it('fills to its size, hands each entry out once, and refills behind it', async () => {
     const made: WarmEntry[] = []
@@ -55,39 +88,6 @@ describe('WarmPool', () => {
     pool.release(first)
     await settle()
     expect((first.container as FakeContainer).discarded).toBe(true)
-    await pool.close()
-  })
-
-  it('refills without preloading while takes find it empty, and preloads again after', async () => {
-    let now = 0
-    const asked: boolean[] = []
-    const pool = new WarmPool({
-      size: 1,
-      idleMs: 60_000,
-      pressureMs: 1_000,
-      logger: silentLogger,
-      now: () => now,
-      remove: async (removed) => {
-        await removed.container.discard()
-      },
-      create: async ({ preload }) => {
-        asked.push(preload)
-        return entry(undefined, now, preload)
-      },
-    })
-    await settle()
-    expect(pool.take()?.preloaded).toBe(true)
-    expect(pool.take()).toBeUndefined() // outrun: the caller runs cold
-    await settle()
-    expect(pool.take()?.preloaded).toBe(true) // made before the miss
-    await settle()
-    expect(pool.take()?.preloaded).toBe(false) // made under pressure
-    now = 1_000
-    await settle()
-    expect(pool.take()?.preloaded).toBe(false)
-    await settle()
-    expect(pool.take()?.preloaded).toBe(true) // made once the pressure had passed
-    expect(asked).toEqual([true, true, false, false, true, true])
     await pool.close()
   })
 
@@ -179,5 +179,180 @@ describe('WarmPool', () => {
     release()
     await closing
     expect(containers.map((c) => c.discarded)).toEqual([true, true])
+  })
+})
+
+describe('WarmPool adapting to what it sees', () => {
+  it('grows with a burst of parallel takes, up to maxSize', async () => {
+    const { pool, made, mostLive } = adaptivePool({ size: 2, maxSize: 4 })
+    await settle()
+    expect(pool.gauges().targetSize).toBe(2)
+    const burst = [1, 2, 3, 4, 5, 6].map(() => pool.take())
+    expect(burst.filter((taken) => taken !== undefined)).toHaveLength(2)
+    expect(pool.gauges().targetSize).toBe(4)
+    await settle()
+    expect(pool.ready).toBe(4)
+    expect(made).toHaveLength(6)
+    // The entries handed out are still in use: only ready ones and those starting count.
+    expect(mostLive() - 2).toBeLessThanOrEqual(4)
+    await pool.close()
+  })
+
+  it('returns to its floor once demand has decayed, removing the extra entries', async () => {
+    const { pool, clock, live } = adaptivePool({ size: 2, maxSize: 4 })
+    await settle()
+    for (const taken of [pool.take(), pool.take(), pool.take()])
+      if (taken !== undefined) pool.release(taken)
+    await settle()
+    expect(pool.ready).toBe(3)
+    clock.now += 10_000
+    await settle()
+    expect(pool.ready).toBe(3)
+    clock.now += 5 * 60_000
+    await settle()
+    expect(pool.gauges().targetSize).toBe(2)
+    expect(pool.ready).toBe(2)
+    expect(live()).toBe(2)
+    await pool.close()
+    expect(live()).toBe(0)
+  })
+
+  it('never grows past maxSize however many takes come', async () => {
+    const { pool, clock, mostLive } = adaptivePool({ size: 1, maxSize: 3, plainMs: 100 })
+    for (let i = 0; i < 200; i++) {
+      clock.now += 10
+      const taken = pool.take()
+      if (taken !== undefined) pool.release(taken)
+      await Promise.resolve()
+    }
+    await settle()
+    expect(pool.gauges().targetSize).toBe(3)
+    expect(mostLive()).toBeLessThanOrEqual(3 + 1) // one handed out at a time
+    await pool.close()
+  })
+
+  it('preloads when a container will wait longer than its imports take', async () => {
+    // One take every 5 s; plain refills 100 ms, imports 400 ms: well worth it.
+    const { pool, clock, made } = adaptivePool({ size: 2, maxSize: 2, plainMs: 100, importMs: 400 })
+    await settle()
+    for (let i = 0; i < 5; i++) {
+      clock.now += 5_000
+      pool.take()
+      await settle()
+    }
+    expect(made.every((preload) => preload)).toBe(true)
+    expect(pool.gauges().takes).toEqual({ preloaded: 5, plain: 0, none: 0 })
+    await pool.close()
+  })
+
+  it('refills plain when containers are taken before their imports would pay off', async () => {
+    // Twenty takes a second: a container waits ~100 ms, the imports take 400.
+    const { pool, clock, made } = adaptivePool({ size: 2, maxSize: 2, plainMs: 100, importMs: 400 })
+    await settle()
+    for (let i = 0; i < 200; i++) {
+      clock.now += 50
+      pool.take()
+      await Promise.resolve()
+    }
+    await settle()
+    // Plain, but for one preloaded refill after every five plain ones, to measure the import
+    // cost again (it may have changed).
+    const recent = made.slice(-60)
+    expect(recent.filter((preload) => preload).length).toBeLessThanOrEqual(recent.length / 6)
+    await pool.close()
+  })
+
+  it('does not preload while executions are busy, and preloads once they are not', async () => {
+    let busy = false
+    const { pool, made } = adaptivePool({ size: 2, maxSize: 2, busy: () => busy })
+    await settle()
+    expect(made).toEqual([true, true])
+    busy = true
+    pool.take()
+    await settle()
+    expect(made).toEqual([true, true]) // one still ready: the refill waits for the rush to pass
+    pool.take()
+    await settle()
+    expect(made).toEqual([true, true, false]) // none ready: plain, so one is ready soon
+    busy = false
+    await settle()
+    // The gap is filled preloaded, and the plain one made in the rush is replaced.
+    expect(made).toEqual([true, true, false, true, true])
+    expect([pool.take()?.preloaded, pool.take()?.preloaded]).toEqual([true, true])
+    await pool.close()
+  })
+
+  it('keeps plain entries made in a rush when the code that comes imports nothing preloaded', async () => {
+    let busy = false
+    const { pool, made } = adaptivePool({ size: 2, maxSize: 2, busy: () => busy })
+    await settle()
+    busy = true
+    for (let i = 0; i < 8; i++) pool.release(pool.take({ wantsPreloaded: false }) ?? entry())
+    await settle()
+    busy = false
+    await settle()
+    expect(made.slice(2).filter((preload) => preload)).toHaveLength(0)
+    await pool.close()
+  })
+
+  it('hands preloaded entries to code that imports them, plain ones to other code', async () => {
+    let preloaded = false
+    const pool = new WarmPool({
+      size: 3,
+      idleMs: 60_000,
+      preloading: false,
+      logger: silentLogger,
+      remove: async (removed) => {
+        await removed.container.discard()
+      },
+      // Made plain, then preloaded, in turn: what the pool asked for is not under test here.
+      create: async () => {
+        preloaded = !preloaded
+        return entry(new FakeContainer(), 0, !preloaded)
+      },
+    })
+    await settle()
+    expect(pool.take({ wantsPreloaded: true })?.preloaded).toBe(true)
+    expect(pool.take({ wantsPreloaded: false })?.preloaded).toBe(false)
+    expect(pool.take({ wantsPreloaded: true })?.preloaded).toBe(false) // none left preloaded
+    await pool.close()
+  })
+
+  it('falls back to the other kind when the one asked for is not ready', async () => {
+    const { pool } = adaptivePool({ size: 1, maxSize: 1 })
+    await settle()
+    expect(pool.take({ wantsPreloaded: false })?.preloaded).toBe(true)
+    await pool.close()
+  })
+
+  it('makes every refill plain, and at once, when there is nothing to preload', async () => {
+    const { pool, made } = adaptivePool({
+      size: 2,
+      maxSize: 2,
+      preloading: false,
+      busy: () => true,
+    })
+    await settle()
+    pool.take()
+    await settle()
+    expect(made).toEqual([false, false, false])
+    await pool.close()
+  })
+
+  it('counts takes by what they found and reports its target size', async () => {
+    let busy = true
+    const { pool } = adaptivePool({ size: 1, maxSize: 2, busy: () => busy })
+    await settle()
+    expect(pool.take()?.preloaded).toBe(false) // made while busy: plain
+    expect(pool.take()).toBeUndefined() // its replacement is still starting
+    busy = false
+    await settle()
+    expect(pool.take({ wantsPreloaded: true })?.preloaded).toBe(true)
+    expect(pool.gauges()).toEqual({
+      ready: 1,
+      targetSize: 2,
+      takes: { preloaded: 1, plain: 1, none: 1 },
+    })
+    await pool.close()
   })
 })

@@ -1,6 +1,10 @@
 import type { StartedContainer } from '../engine/container-engine.js'
 import type { Logger } from '../logger.js'
 import type { Workspace } from '../workspace/workspace.js'
+import { DemandEstimator } from './demand-estimator.js'
+import { chooseRefill, type RefillSituation, shouldUpgrade } from './refill-choice.js'
+import { RefillCosts } from './refill-costs.js'
+import { type SizeBounds, targetSize } from './target-size.js'
 
 /** A started container waiting for code, with its own workspace when file operations are on. */
 export interface WarmEntry {
@@ -13,54 +17,85 @@ export interface WarmEntry {
   readonly preloaded: boolean
 }
 
+/** What the caller knows of the code that will run, so the right entry goes to it. */
+export interface TakeHint {
+  /**
+   * Whether the code imports what preloaded entries have imported: it gets one of those
+   * first, and other code a plain one first, so preloaded entries go where they save time.
+   */
+  readonly wantsPreloaded?: boolean
+}
+
+/** What `/metrics` shows of the pool. */
+export interface PoolGauges {
+  /** Entries ready now. */
+  readonly ready: number
+  /** Entries the pool keeps ready or starting now, between its floor and its ceiling. */
+  readonly targetSize: number
+  /** Takes so far, by what they found: a preloaded entry, a plain one, or none (run cold). */
+  readonly takes: { readonly preloaded: number; readonly plain: number; readonly none: number }
+}
+
 export interface WarmPoolOptions {
-  /** Entries kept ready. */
+  /** Entries kept ready however quiet it is: the floor. */
   readonly size: number
+  /** Entries the pool may grow to when takes come faster or in bursts. @default size */
+  readonly maxSize?: number
   /** An entry unused this long is replaced. */
   readonly idleMs: number
   /** `preload: false` asks for a container whose runner waits without importing anything. */
   readonly create: (options: { preload: boolean }) => Promise<WarmEntry>
   /** Removes a used, idle or dead entry: its container, then its workspace. */
   readonly remove: (entry: WarmEntry) => Promise<void>
+  /** False when there is nothing to preload: every refill is plain and made at once. @default true */
+  readonly preloading?: boolean
   /**
-   * After a `take()` finds nothing ready, refills for this long start without preloading:
-   * executions are outrunning the pool, so a container would not wait long enough for its
-   * imports to pay off, and their CPU is better spent on the executions. @default 10_000
+   * Whether executions need the CPU now (some wait for a slot, or every slot is running):
+   * then refills do not preload. @default () => false
    */
-  readonly pressureMs?: number
+  readonly busy?: () => boolean
+  /** How often the pool looks again: deferred refills, shrinking, idle entries. @default 250 */
+  readonly adjustEveryMs?: number
   readonly logger: Logger
   /** @default performance.now */
   readonly now?: () => number
 }
 
 const MAX_BACKOFF_MS = 30_000
-const PRESSURE_MS = 10_000
 
 /**
- * Keeps `size` fresh containers started ahead of need. `take()` never waits: with nothing
- * ready it returns undefined and the caller runs cold. Every entry is used once; used, idle
- * and dead entries are removed in the background and replaced, with backoff while the
- * engine is failing.
+ * Keeps fresh containers started ahead of need, between `size` and `maxSize` of them as the
+ * takes it sees call for (see target-size.ts), preloaded when they will probably wait long
+ * enough for it to pay (see refill-choice.ts). `take()` never waits: with nothing ready it
+ * returns undefined and the caller runs cold. Every entry is used once; used, idle and dead
+ * entries are removed in the background and replaced, with backoff while the engine is failing.
  */
 export class WarmPool {
   readonly #options: WarmPoolOptions
   readonly #now: () => number
+  readonly #bounds: SizeBounds
+  readonly #demand = new DemandEstimator()
+  readonly #costs = new RefillCosts()
   readonly #ready: WarmEntry[] = []
   readonly #creating = new Set<Promise<void>>()
+  /** Of those being made, how many preload. */
+  #creatingPreloaded = 0
+  /** Plain entries a preloaded one is being made to replace. */
+  readonly #replacing = new Set<WarmEntry>()
   readonly #disposing = new Set<Promise<void>>()
-  readonly #idleTimer: NodeJS.Timeout
+  readonly #takes = { preloaded: 0, plain: 0, none: 0 }
+  readonly #timer: NodeJS.Timeout
   #failures = 0
-  /** When a `take()` last found nothing ready. */
-  #missedAt = Number.NEGATIVE_INFINITY
   #retryTimer: NodeJS.Timeout | undefined
   #closed = false
 
   constructor(options: WarmPoolOptions) {
     this.#options = options
     this.#now = options.now ?? (() => performance.now())
-    this.#idleTimer = setInterval(
-      () => this.#recycleIdle(),
-      Math.min(options.idleMs, 10_000),
+    this.#bounds = { min: options.size, max: Math.max(options.size, options.maxSize ?? 0) }
+    this.#timer = setInterval(
+      () => this.#adjust(),
+      Math.min(options.idleMs, options.adjustEveryMs ?? 250),
     ).unref()
     this.#refill()
   }
@@ -70,19 +105,23 @@ export class WarmPool {
     return this.#ready.length
   }
 
-  /** A ready, living, fresh entry, or undefined (then run cold). The caller must `release` it. */
-  take(): WarmEntry | undefined {
-    const now = this.#now()
-    let entry = this.#ready.shift()
-    // A stale entry is close to its in-container idle deadline: never hand it out.
-    while (
-      entry !== undefined &&
-      (!entry.container.alive || now - entry.createdAt > this.#options.idleMs)
-    ) {
-      this.#dispose(entry)
-      entry = this.#ready.shift()
+  gauges(): PoolGauges {
+    return {
+      ready: this.#ready.length,
+      targetSize: this.#target(this.#now()),
+      takes: { ...this.#takes },
     }
-    if (entry === undefined) this.#missedAt = this.#now()
+  }
+
+  /** A ready, living, fresh entry, or undefined (then run cold). The caller must `release` it. */
+  take(hint: TakeHint = {}): WarmEntry | undefined {
+    const now = this.#now()
+    this.#demand.record(now, this.#costs.estimate().refillMs, hint.wantsPreloaded)
+    this.#dropUnusable(now)
+    const index = this.#pick(hint)
+    const [entry] = index === -1 ? [] : this.#ready.splice(index, 1)
+    if (entry !== undefined) this.#replacing.delete(entry)
+    this.#takes[entry === undefined ? 'none' : entry.preloaded ? 'preloaded' : 'plain']++
     this.#refill()
     return entry
   }
@@ -95,28 +134,111 @@ export class WarmPool {
   /** Resolves when every entry this pool made is gone. */
   async close(): Promise<void> {
     this.#closed = true
-    clearInterval(this.#idleTimer)
+    clearInterval(this.#timer)
     clearTimeout(this.#retryTimer)
     await Promise.allSettled([...this.#creating])
     for (const entry of this.#ready.splice(0)) this.#dispose(entry)
     await Promise.allSettled([...this.#disposing])
   }
 
+  #target(now: number): number {
+    const demand = {
+      ratePerMs: this.#demand.ratePerMs(now),
+      peak: this.#demand.peak(now),
+      refillMs: this.#costs.estimate().refillMs,
+    }
+    return targetSize(demand, this.#bounds)
+  }
+
+  /** The oldest entry of the kind the hint asks for, else the oldest; -1 when none is ready. */
+  #pick(hint: TakeHint): number {
+    if (this.#ready.length === 0) return -1
+    if (hint.wantsPreloaded === undefined) return 0
+    const index = this.#ready.findIndex((entry) => entry.preloaded === hint.wantsPreloaded)
+    return index === -1 ? 0 : index
+  }
+
+  /**
+   * Each tick: entries that can no longer be handed out go, extras go, gaps are filled, and
+   * plain entries made during a rush are replaced by preloaded ones once it has passed.
+   */
+  #adjust(): void {
+    if (this.#closed) return
+    const now = this.#now()
+    this.#dropUnusable(now)
+    this.#shrink(this.#target(now))
+    this.#refill()
+    this.#upgrade(now)
+  }
+
   #refill(): void {
     if (this.#closed || this.#retryTimer !== undefined) return
-    const preload = this.#now() - this.#missedAt >= (this.#options.pressureMs ?? PRESSURE_MS)
-    while (this.#ready.length + this.#creating.size < this.#options.size) {
-      const creation = this.#options
-        .create({ preload })
-        .then((entry) => {
-          this.#failures = 0
-          if (this.#closed) this.#dispose(entry)
-          else this.#ready.push(entry)
-        })
-        .catch((error: unknown) => this.#backOff(error))
-        .finally(() => this.#creating.delete(creation))
-      this.#creating.add(creation)
+    const now = this.#now()
+    const target = this.#target(now)
+    if (this.#ready.length + this.#creating.size >= target) return
+    const preloading = this.#options.preloading ?? true
+    while (this.#ready.length + this.#creating.size < target) {
+      const situation = preloading ? this.#situation(now, target) : undefined
+      const choice = situation ? chooseRefill(situation) : 'plain'
+      this.#options.logger.debug('warm pool refill', { choice, target, ...situation })
+      if (choice === 'later') return
+      this.#create(choice === 'preloaded')
     }
+  }
+
+  #upgrade(now: number): void {
+    if (this.#retryTimer !== undefined || !(this.#options.preloading ?? true)) return
+    const target = this.#target(now)
+    for (const plain of this.#ready.filter((e) => !e.preloaded && !this.#replacing.has(e))) {
+      const situation = this.#situation(now, target)
+      if (!shouldUpgrade(situation)) return
+      this.#options.logger.debug('warm pool upgrade', { target, ...situation })
+      this.#replacing.add(plain)
+      this.#create(true, plain)
+    }
+  }
+
+  /** What a refill choice reads: demand, costs, and the entries already ready or being made. */
+  #situation(now: number, target: number): RefillSituation {
+    const share = this.#demand.preloadedShare()
+    const preloadedReady = this.#ready.filter((entry) => entry.preloaded).length
+    const costs = this.#costs.estimate()
+    return {
+      busy: this.#options.busy?.() ?? false,
+      ratePerMs: this.#demand.ratePerMs(now),
+      ahead: this.#ready.length + this.#creating.size,
+      preloadedShare: share,
+      preloadedAhead: preloadedReady + this.#creatingPreloaded,
+      preloadedWanted: Math.round(share * target),
+      ...costs,
+      importStale: costs.importStale && this.#creatingPreloaded === 0,
+    }
+  }
+
+  /** `replaces`: a plain entry the new one takes the place of, if it is still ready by then. */
+  #create(preload: boolean, replaces?: WarmEntry): void {
+    const startedAt = this.#now()
+    if (preload) this.#creatingPreloaded++
+    const creation = this.#options
+      .create({ preload })
+      .then((entry) => {
+        this.#failures = 0
+        this.#costs.record(entry.preloaded, this.#now() - startedAt)
+        if (this.#closed) return this.#dispose(entry)
+        this.#ready.push(entry)
+        // Still ready (a take, a removal or close would have cleared it): it goes now.
+        if (replaces !== undefined && this.#replacing.has(replaces)) {
+          this.#ready.splice(this.#ready.indexOf(replaces), 1)
+          this.#dispose(replaces)
+        }
+      })
+      .catch((error: unknown) => this.#backOff(error))
+      .finally(() => {
+        if (preload) this.#creatingPreloaded--
+        if (replaces !== undefined) this.#replacing.delete(replaces)
+        this.#creating.delete(creation)
+      })
+    this.#creating.add(creation)
   }
 
   #backOff(error: unknown): void {
@@ -133,21 +255,27 @@ export class WarmPool {
     }, wait).unref()
   }
 
-  #recycleIdle(): void {
-    const now = this.#now()
-    const stale = this.#ready.filter(
-      (e) => !e.container.alive || now - e.createdAt > this.#options.idleMs,
-    )
-    if (stale.length === 0) return
-    for (const entry of stale) {
+  /** Dead entries, and stale ones (close to their in-container idle deadline), are never handed out. */
+  #dropUnusable(now: number): void {
+    for (const entry of [...this.#ready]) {
+      if (entry.container.alive && now - entry.createdAt <= this.#options.idleMs) continue
       this.#ready.splice(this.#ready.indexOf(entry), 1)
       this.#dispose(entry)
     }
-    this.#refill()
+  }
+
+  /** Down to `target` ready entries: plain ones first, oldest first. */
+  #shrink(target: number): void {
+    while (this.#ready.length > target) {
+      const plain = this.#ready.findIndex((entry) => !entry.preloaded)
+      const [extra] = this.#ready.splice(plain === -1 ? 0 : plain, 1)
+      if (extra !== undefined) this.#dispose(extra)
+    }
   }
 
   /** The container first; its workspace only once the engine says the container is gone. */
   #dispose(entry: WarmEntry): void {
+    this.#replacing.delete(entry)
     const disposal = this.#options
       .remove(entry)
       .catch((error: unknown) => {

@@ -171,6 +171,7 @@ const validFiles: fc.Arbitrary<ValidFile[]> = fc
 
 interface Body {
   code: string
+  setupCode?: string
   timeoutSeconds?: number
   limits?: Partial<Record<string, number>>
   files?: ValidFile[]
@@ -180,6 +181,7 @@ interface Body {
 function validBody(settings: CodeExecutionConfig): fc.Arbitrary<Body> {
   const model: { [K in keyof Body]-?: fc.Arbitrary<Body[K]> } = {
     code: fc.string({ unit: 'grapheme', maxLength: 40 }),
+    setupCode: fc.string({ unit: 'grapheme', maxLength: 40 }),
     timeoutSeconds: fc.double({
       min: 0,
       minExcluded: true,
@@ -201,6 +203,8 @@ function validBody(settings: CodeExecutionConfig): fc.Arbitrary<Body> {
 function expectAccepted(body: Body, settings: CodeExecutionConfig, answer: unknown): void {
   expect(answer).toStrictEqual({
     code: body.code,
+    // Empty setup code is no setup code.
+    ...(body.setupCode ? { setupCode: body.setupCode } : {}),
     timeoutSeconds: body.timeoutSeconds ?? settings.timeout_seconds,
     limits: { ...settings.limits, ...body.limits },
     files: (body.files ?? []).map((file) => ({
@@ -508,7 +512,13 @@ const anySettings = fc.constantFrom(closed, open)
 
 describe('the request schema under fuzzing: never a crash, every refusal names its field', () => {
   it('derives the fields from the schema', () => {
-    expect(Object.keys(FIELDS)).toStrictEqual(['code', 'timeoutSeconds', 'limits', 'files'])
+    expect(Object.keys(FIELDS)).toStrictEqual([
+      'code',
+      'setupCode',
+      'timeoutSeconds',
+      'limits',
+      'files',
+    ])
     expect(LIMIT_KEYS).toContain('memory_mb')
     expect(LIMIT_KEYS).toContain('cpus')
     expect(Object.keys(FILE.properties ?? {})).toStrictEqual(['name', 'content', 'encoding'])

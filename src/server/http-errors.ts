@@ -13,6 +13,7 @@ export type HttpErrorCode =
   | 'not_found'
   | 'rate_limited'
   | 'quota_exceeded'
+  | 'idempotency_conflict'
   | 'internal'
 
 /** The one table from error code to HTTP status. */
@@ -23,6 +24,7 @@ const STATUS: Record<HttpErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   request_timeout: 408,
+  idempotency_conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,

@@ -18,6 +18,8 @@ import type { ClientQuota } from './client-quota.js'
 import { abandonIfUnread, connectionTimeouts } from './connection-limits.js'
 import { executionRoutes } from './execution-routes.js'
 import { HttpError, toClientError, toHttpError } from './http-errors.js'
+import type { IdempotencyStore } from './idempotency.js'
+import { MemoryIdempotencyStore } from './idempotency-memory-store.js'
 import { isLoopbackHost } from './loopback.js'
 import { Metrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
@@ -53,6 +55,7 @@ export class HttpServer {
   readonly #config: ServerConfig
   readonly #state: ServerState
   readonly #quota: ClientQuota
+  readonly #idempotency: IdempotencyStore
   #closing: Promise<void> | undefined
 
   private constructor(
@@ -61,12 +64,14 @@ export class HttpServer {
     config: ServerConfig,
     state: ServerState,
     quota: ClientQuota,
+    idempotency: IdempotencyStore,
   ) {
     this.#app = app
     this.#executor = executor
     this.#config = config
     this.#state = state
     this.#quota = quota
+    this.#idempotency = idempotency
   }
 
   /** Builds the app and listens; refuses a non-loopback address without API keys. */
@@ -82,14 +87,15 @@ export class HttpServer {
     }
     const state: ServerState = { closing: false }
     const quota = await clientQuota(options, config)
-    const app = buildApp(options, config, state, quota)
+    const idempotency = await idempotencyStore(options, config)
+    const app = buildApp(options, config, state, quota, idempotency)
     try {
       await app.listen({ host: config.host, port: config.port })
     } catch (error) {
-      await quota.close()
+      await Promise.all([quota.close(), idempotency.close()])
       throw error
     }
-    return new HttpServer(app, options.executor, config, state, quota)
+    return new HttpServer(app, options.executor, config, state, quota, idempotency)
   }
 
   /** `http://host:port`, with the port actually bound. */
@@ -119,7 +125,7 @@ export class HttpServer {
       } finally {
         clearInterval(sweep)
         // Every answer is out; a release that has not run yet is handed back by close().
-        await this.#quota.close()
+        await Promise.all([this.#quota.close(), this.#idempotency.close()])
       }
     })()
     return this.#closing
@@ -147,11 +153,32 @@ async function clientQuota(options: HttpServerOptions, config: ServerConfig): Pr
   })
 }
 
+/** Idempotency-Key answers in the queue's Redis when `queue.url` is set, so any API node replays them; this process's own otherwise. */
+async function idempotencyStore(
+  options: HttpServerOptions,
+  config: ServerConfig,
+): Promise<IdempotencyStore> {
+  const ttlMs = Math.round(config.idempotency_ttl_seconds * 1_000)
+  const { executor } = options
+  const url = queueUrl(executor.config)
+  if (url === undefined) return new MemoryIdempotencyStore({ ttlMs })
+  // Imported only here: single-host use never loads the Redis client.
+  const { RedisIdempotencyStore } = await import('./idempotency-redis-store.js')
+  return await RedisIdempotencyStore.create({
+    url,
+    queueName: executor.config.queue.name,
+    ttlMs,
+    node: executor.node,
+    logger: options.logger ?? silentLogger,
+  })
+}
+
 function buildApp(
   options: HttpServerOptions,
   config: ServerConfig,
   state: ServerState,
   quota: ClientQuota,
+  idempotency: IdempotencyStore,
 ): FastifyInstance {
   const logger = options.logger ?? silentLogger
   const metrics = new Metrics()
@@ -215,6 +242,7 @@ function buildApp(
   executionRoutes(app, {
     executor: options.executor,
     limits: quota,
+    idempotency,
     responseTimeoutMs,
     metrics,
     logger,

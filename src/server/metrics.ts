@@ -1,5 +1,6 @@
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../sandbox/execution-result.js'
 import type { ExecutorGauges } from '../sandbox/executor.js'
+import type { PoolGauges } from '../sandbox/warm-pool.js'
 import type { HttpErrorCode } from './http-errors.js'
 
 /** Upper bounds of the duration histogram, in seconds. */
@@ -55,6 +56,7 @@ export class Metrics {
       '# HELP tinyagent_sandbox_lost_jobs_total Executions whose worker was lost before they ended.',
       '# TYPE tinyagent_sandbox_lost_jobs_total counter',
       `tinyagent_sandbox_lost_jobs_total ${gauges.lostJobs}`,
+      ...(gauges.pool ? poolLines(gauges.pool) : []),
       '# HELP tinyagent_sandbox_http_errors_total Requests answered with an error, by code.',
       '# TYPE tinyagent_sandbox_http_errors_total counter',
       ...[...this.#errors].map(
@@ -63,4 +65,21 @@ export class Metrics {
     ]
     return `${lines.join('\n')}\n`
   }
+}
+
+/** The warm pool's lines: what takes found, and the size it aims for now. */
+function poolLines(pool: PoolGauges): string[] {
+  return [
+    '# HELP tinyagent_sandbox_pool_takes_total Executions that asked the warm pool for a container, by what was ready: preloaded, plain, or none (ran cold).',
+    '# TYPE tinyagent_sandbox_pool_takes_total counter',
+    ...(['preloaded', 'plain', 'none'] as const).map(
+      (ready) => `tinyagent_sandbox_pool_takes_total{ready="${ready}"} ${pool.takes[ready]}`,
+    ),
+    '# HELP tinyagent_sandbox_pool_target_size Containers the warm pool keeps ready or starting now, between pool.size and its ceiling.',
+    '# TYPE tinyagent_sandbox_pool_target_size gauge',
+    `tinyagent_sandbox_pool_target_size ${pool.targetSize}`,
+    '# HELP tinyagent_sandbox_pool_ready Warm containers ready now.',
+    '# TYPE tinyagent_sandbox_pool_ready gauge',
+    `tinyagent_sandbox_pool_ready ${pool.ready}`,
+  ]
 }

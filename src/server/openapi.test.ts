@@ -77,6 +77,7 @@ describe('openApiDocument', () => {
       '400',
       '401',
       '408',
+      '409',
       '413',
       '415',
       '429',
@@ -87,7 +88,7 @@ describe('openApiDocument', () => {
     ])
   })
 
-  it('gives each operation an id, and 429 and 503 a Retry-After header', () => {
+  it('gives each operation an id, and 429 and 503 a Retry-After header (503 may also be a replayed answer)', () => {
     expect(operations.map((operation) => operation.operationId)).toStrictEqual([
       'createExecution',
       'getHealth',
@@ -99,8 +100,8 @@ describe('openApiDocument', () => {
       for (const status of ['429', '503']) {
         const response = operation.responses[status]
         if (response !== undefined) {
-          expect(response.headers).toStrictEqual({
-            'Retry-After': { $ref: '#/components/headers/RetryAfter' },
+          expect(response.headers?.['Retry-After']).toStrictEqual({
+            $ref: '#/components/headers/RetryAfter',
           })
         }
       }

@@ -35,6 +35,8 @@ const WHEN: Record<HttpErrorCode, string> = {
   shut_down: 'the server is draining',
   queue_unavailable: 'the execution queue (Redis) or its workers are unreachable',
   deadline_exceeded: 'no worker took the execution within `queue.max_wait_seconds`; it never ran',
+  idempotency_conflict:
+    'the `Idempotency-Key` was used with another request body (send a new key), or, with `Retry-After`, its first request still runs after `server.response_timeout_seconds` (retry for its answer)',
 }
 
 /** What any route can answer: Node's parser, the request hook, a drain, a bug. */
@@ -165,6 +167,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
           schema: { type: 'integer', minimum: 0 },
         },
         WwwAuthenticate: { description: 'Always `Bearer`.', schema: { type: 'string' } },
+        IdempotentReplayed: {
+          description:
+            'Present, `true`, when the answer is the stored first answer of this `Idempotency-Key`.',
+          schema: { type: 'string', enum: ['true'] },
+        },
       },
     },
   }
@@ -186,6 +193,19 @@ function createExecution(): Record<string, unknown> {
         description:
           'Answer with Server-Sent Events (`text/event-stream`): `stdout`/`stderr` events as the code writes, then `result` (or `error`).',
       },
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 200,
+          pattern: '^[A-Za-z0-9._:-]{1,200}$',
+        },
+        description:
+          'A repeat with the same key and body, from the same API key, within `server.idempotency_ttl_seconds`, gets the first answer (with `Idempotent-Replayed: true`) instead of a new run; another body gets 409. `stream` is not part of the comparison.',
+      },
     ],
     requestBody: {
       required: true,
@@ -195,6 +215,9 @@ function createExecution(): Record<string, unknown> {
       '200': {
         description:
           'The code ran, or was refused by the static policy: `status` says which. JSON by default, Server-Sent Events with `stream=true`.',
+        headers: {
+          'Idempotent-Replayed': { $ref: '#/components/headers/IdempotentReplayed' },
+        },
         content: {
           'application/json': { schema: ref('ExecutionResult') },
           'text/event-stream': {
@@ -219,6 +242,7 @@ function createExecution(): Record<string, unknown> {
         'image_missing',
         'queue_unavailable',
         'deadline_exceeded',
+        'idempotency_conflict',
       ]),
     },
   }
@@ -268,9 +292,11 @@ function errorResponses(codes: readonly HttpErrorCode[]): Record<string, unknown
 }
 
 function headersFor(status: number): Record<string, unknown> {
-  if (status === 429 || status === 503) {
-    return { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } }
-  }
+  const retryAfter = { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } }
+  const replayed = { 'Idempotent-Replayed': { $ref: '#/components/headers/IdempotentReplayed' } }
+  if (status === 503) return { headers: { ...retryAfter, ...replayed } }
+  if (status === 429 || status === 409) return { headers: retryAfter }
+  if (status === 499 || status === 500) return { headers: replayed }
   if (status === 401) {
     return { headers: { 'WWW-Authenticate': { $ref: '#/components/headers/WwwAuthenticate' } } }
   }

@@ -23,6 +23,7 @@ const CODES = {
   shut_down: true,
   queue_unavailable: true,
   deadline_exceeded: true,
+  idempotency_conflict: true,
 } as const satisfies Record<HttpErrorCode, true>
 
 export const HTTP_ERROR_CODES = Object.keys(CODES) as HttpErrorCode[]

@@ -44,8 +44,14 @@ describe('tinyagent-sandbox mcp (stdio)', () => {
     const { tools } = await client.listTools()
     expect(tools.map((tool) => tool.name)).toStrictEqual(['anon_coder'])
     const [tool] = tools
-    expect(Object.keys(tool?.inputSchema.properties ?? {})).toStrictEqual(['code', 'timeout'])
+    expect(Object.keys(tool?.inputSchema.properties ?? {})).toStrictEqual([
+      'code',
+      'timeout',
+      'setup_code',
+    ])
     expect(tool?.inputSchema.required).toStrictEqual(['code'])
+    // The schema says what the server enforces: no argument besides these.
+    expect(tool?.inputSchema.additionalProperties).toBe(false)
     expect(tool?.description).toContain(
       'Allowed imports: math, random, string, re, collections, itertools, json, datetime, statistics, functools, operator, numpy, pandas, time; any other import is refused.',
     )
@@ -99,10 +105,46 @@ describe('tinyagent-sandbox mcp (stdio)', () => {
     )
   })
 
-  it('refuses a timeout above the configured one as a tool error naming the setting', async () => {
+  it('lowers a timeout above the configured one to it, and says so', async () => {
     expect(await call({ code: 'print(1)', timeout: 60 })).toStrictEqual({
-      text: 'invalid_argument: Expected `timeoutSeconds` to be at most 10 (code_execution.timeout_seconds), got 60',
+      text: 'status: ok (exit code 0)\nnote: timeout 60 s was lowered to the configured maximum of 10 s (code_execution.timeout_seconds).\nstdout:\n1',
+      isError: false,
+    })
+  })
+
+  it('refuses an unknown argument as a tool error naming it and the accepted ones', async () => {
+    expect(await call({ code: 'print(1)', language: 'python' })).toStrictEqual({
+      text: 'invalid_argument: Invalid `language`: unknown key; expected one of: code, timeout, setup_code',
       isError: true,
     })
+  })
+
+  it('runs setup_code first, in the same namespace as the code', async () => {
+    expect(await call({ setup_code: 'x = 41', code: 'print(x + 1)' })).toStrictEqual({
+      text: 'status: ok (exit code 0)\nstdout:\n42',
+      isError: false,
+    })
+  })
+
+  it('refuses setup_code the policy refuses, running nothing', async () => {
+    const { text, isError } = await call({ setup_code: 'import socket', code: 'print("ran")' })
+    expect(isError).toBe(true)
+    expect(text).toBe(
+      [
+        'status: policy_violation',
+        'violation in setup_code at line 1, column 8: `socket` is not an allowed import (`socket`); add `socket` to code_execution.allowed_operations.imports',
+        'Nothing was run. Rewrite the code without the refused constructs.',
+      ].join('\n'),
+    )
+  })
+
+  it('cuts a huge output to tool.result_chars, saying what was cut', async () => {
+    const { text, isError } = await call({ code: 'print("x" * 1_000_000)' })
+    expect(isError).toBe(false)
+    expect(text.length).toBeLessThanOrEqual(12_000)
+    expect(text).toMatch(
+      /^status: ok \(exit code 0\)\nstdout: 1,000,000 characters, showing the first [\d,]+ and the last [\d,]+; [\d,]+ cut in the middle:\nxxx/,
+    )
+    expect(text).toContain('print less')
   })
 })

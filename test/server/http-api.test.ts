@@ -190,7 +190,7 @@ describe('refusals at the edge (no container starts)', () => {
         { code: 'print(1)', cmd: 'x' },
         false,
         'invalid_argument',
-        'Invalid `cmd`: unknown key; expected one of: code, timeoutSeconds, limits, files',
+        'Invalid `cmd`: unknown key; expected one of: code, setupCode, timeoutSeconds, limits, files',
       ],
       [
         '/v1/executions',
@@ -387,6 +387,7 @@ describe('status routes', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.components.schemas.ExecuteRequest.properties)).toStrictEqual([
       'code',
+      'setupCode',
       'timeoutSeconds',
       'limits',
       'files',

@@ -26,8 +26,13 @@ export function testConfig(overrides: ConfigInput = {}): SandboxConfig {
       runtime: overrides.code_execution?.runtime ?? TEST_RUNTIME,
     },
     // Cold by default, so "no container left after this execution" holds the moment it
-    // returns; the warm pool's own tests turn it on.
-    pool: { ...base.pool, size: overrides.pool?.size ?? 0 },
+    // returns; the warm pool's own tests turn it on. A fixed size unless a test asks for
+    // `max_size`, so tests can count the containers a pool keeps.
+    pool: {
+      ...base.pool,
+      size: overrides.pool?.size ?? 0,
+      max_size: overrides.pool?.max_size ?? overrides.pool?.size ?? 0,
+    },
     orchestrator: {
       ...base.orchestrator,
       instance_id: `${testInstancePrefix()}${randomUUID().slice(0, 8)}`,

@@ -302,6 +302,7 @@ export interface components {
           | 'shut_down'
           | 'queue_unavailable'
           | 'deadline_exceeded'
+          | 'idempotency_conflict'
         /** @description For a person: what was wrong and how to fix it; never host details. */
         message: string
         /** @description The request field at fault (e.g. `limits.memory_mb`), when there is one. */
@@ -330,6 +331,8 @@ export interface components {
     RetryAfter: number
     /** @description Always `Bearer`. */
     WwwAuthenticate: string
+    /** @description Present, `true`, when the answer is the stored first answer of this `Idempotency-Key`. */
+    IdempotentReplayed: 'true'
   }
   pathItems: never
 }
@@ -341,7 +344,10 @@ export interface operations {
         /** @description Answer with Server-Sent Events (`text/event-stream`): `stdout`/`stderr` events as the code writes, then `result` (or `error`). */
         stream?: boolean
       }
-      header?: never
+      header?: {
+        /** @description A repeat with the same key and body, from the same API key, within `server.idempotency_ttl_seconds`, gets the first answer (with `Idempotent-Replayed: true`) instead of a new run; another body gets 409. `stream` is not part of the comparison. */
+        'Idempotency-Key'?: string
+      }
       path?: never
       cookie?: never
     }
@@ -354,6 +360,7 @@ export interface operations {
       /** @description The code ran, or was refused by the static policy: `status` says which. JSON by default, Server-Sent Events with `stream=true`. */
       200: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -390,6 +397,16 @@ export interface operations {
       /** @description `request_timeout`: the request did not arrive within `server.request_timeout_seconds`. */
       408: {
         headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Error']
+        }
+      }
+      /** @description `idempotency_conflict`: the `Idempotency-Key` was used with another request body (send a new key), or, with `Retry-After`, its first request still runs after `server.response_timeout_seconds` (retry for its answer). */
+      409: {
+        headers: {
+          'Retry-After': components['headers']['RetryAfter']
           [name: string]: unknown
         }
         content: {
@@ -436,6 +453,7 @@ export interface operations {
       /** @description `aborted`: the execution was cancelled. */
       499: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -445,6 +463,7 @@ export interface operations {
       /** @description `internal`: a bug; the server log has the details. `config_invalid`: the server configuration is broken. */
       500: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -455,6 +474,7 @@ export interface operations {
       503: {
         headers: {
           'Retry-After': components['headers']['RetryAfter']
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -511,6 +531,7 @@ export interface operations {
       /** @description `internal`: a bug; the server log has the details. */
       500: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -521,6 +542,7 @@ export interface operations {
       503: {
         headers: {
           'Retry-After': components['headers']['RetryAfter']
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -577,6 +599,7 @@ export interface operations {
       /** @description `internal`: a bug; the server log has the details. */
       500: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -587,6 +610,7 @@ export interface operations {
       503: {
         headers: {
           'Retry-After': components['headers']['RetryAfter']
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -653,6 +677,7 @@ export interface operations {
       /** @description `internal`: a bug; the server log has the details. */
       500: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -663,6 +688,7 @@ export interface operations {
       503: {
         headers: {
           'Retry-After': components['headers']['RetryAfter']
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -721,6 +747,7 @@ export interface operations {
       /** @description `internal`: a bug; the server log has the details. */
       500: {
         headers: {
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
@@ -731,6 +758,7 @@ export interface operations {
       503: {
         headers: {
           'Retry-After': components['headers']['RetryAfter']
+          'Idempotent-Replayed': components['headers']['IdempotentReplayed']
           [name: string]: unknown
         }
         content: {
