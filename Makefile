@@ -73,6 +73,7 @@ serve: build image
 # scale-out.ts starts its own redis-server and `node dist/cli/main.js worker` processes.
 bench: build image
 	npx tsx bench/policy.ts
+	npx tsx bench/imports.ts
 	npx tsx bench/cold-start.ts
 	npx tsx bench/limits.ts
 	npx tsx bench/warm-pool.ts

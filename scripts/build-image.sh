@@ -3,6 +3,8 @@
 # image built from the same images/python files is already there.
 # The base is, in order: $BASE_IMAGE; debian:bookworm-slim if present or
 # pullable; else a local debootstrap base (no registry needed).
+# Run by `make image`, and by `tinyagent-sandbox image build` from the npm package, which
+# ships this script and images/ (IMAGE_TAG is then the config's code_execution.image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag=${IMAGE_TAG:-tinyagent-sandbox/python}
@@ -11,6 +13,7 @@ local_base=tinyagent-sandbox/base:bookworm
 public_base=debian:bookworm-slim
 
 log() { printf '[build-image] %s\n' "$*" >&2; }
+command -v docker >/dev/null || { log "The docker CLI is missing: install Docker (docs.docker.com/engine/install), then run this again."; exit 1; }
 
 digest=$(find "$context" -type f -not -name '*.sh' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 current=$(docker image inspect "$tag" --format '{{ index .Config.Labels "tinyagent-sandbox.source-digest" }}' 2>/dev/null || true)

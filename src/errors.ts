@@ -86,7 +86,7 @@ export class ImageMissingError extends SandboxError {
   constructor(image: string) {
     super(
       'image_missing',
-      `The sandbox image \`${image}\` is not present on the Docker engine. Build it with \`make image\`; the orchestrator never pulls images.`,
+      `The sandbox image \`${image}\` is not present on the Docker engine. Build it with \`npx tinyagent-sandbox image build\` (or \`make image\` in a checkout); the orchestrator never pulls images.`,
     )
     this.name = 'ImageMissingError'
   }

@@ -1,3 +1,10 @@
+/**
+ * `tinyagent-sandbox`: the core library (Sandbox, config, errors, results, tool helpers).
+ * It never loads fastify, the MCP SDK, BullMQ or ioredis; dockerode loads when the first
+ * DockerEngine is made, winston on the first createLogger. The HTTP server, the MCP server
+ * and the queue have entry points of their own (server.ts, mcp.ts, queue.ts), and the static
+ * policy alone is policy.ts.
+ */
 export { configDigest } from './config/config-digest.js'
 export { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load-config.js'
 export type {
@@ -24,7 +31,6 @@ export {
   ShutDownError,
 } from './errors.js'
 export { createLogger, type Logger, type LogLevel } from './logger.js'
-export { createMcpServer, type McpServerOptions } from './mcp/mcp-server.js'
 export { type CheckOptions, checkPolicy, DEFAULT_ALLOWED_IMPORTS } from './policy/index.js'
 export type {
   PolicyConfig,
@@ -38,8 +44,6 @@ export type { ExecutionResult, ExecutionStatus, PythonError } from './sandbox/ex
 export type { Executor, ExecutorGauges, Readiness } from './sandbox/executor.js'
 export type { ExecutionReceipt } from './sandbox/receipt.js'
 export { type CloseOptions, Sandbox, type SandboxOptions } from './sandbox/sandbox.js'
-export { API_KEYS_ENV, ApiKeys } from './server/api-keys.js'
-export { type HttpCloseOptions, HttpServer, type HttpServerOptions } from './server/http-server.js'
 export { ANON_CODER, type AnonCoderInput, anonCoderInputSchema } from './tool/anon-coder-input.js'
 export { executeAnonCoder, type ToolCallAnswer } from './tool/execute-anon-coder.js'
 export { formatToolResult, type ToolResultOptions } from './tool/format-tool-result.js'

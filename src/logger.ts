@@ -1,4 +1,4 @@
-import winston from 'winston'
+import { createRequire } from 'node:module'
 
 /** What the library logs through: winston's logger, or anything with the same four methods. */
 export interface Logger {
@@ -18,8 +18,13 @@ export const silentLogger: Logger = {
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
 
-/** One JSON line per event on stderr, so stdout stays the program's output. */
+/**
+ * One JSON line per event on stderr, so stdout stays the program's output. winston is
+ * required here, on first use, so that importing the library (silent by default) does not
+ * load it.
+ */
 export function createLogger(level: LogLevel): Logger {
+  const winston = createRequire(import.meta.url)('winston') as typeof import('winston')
   return winston.createLogger({
     level,
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),

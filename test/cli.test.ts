@@ -254,7 +254,7 @@ describe('tinyagent-sandbox run', () => {
     expect(singleJson(result.stdout)).toMatchObject({
       status: 'engine_error',
       message:
-        'The sandbox image `tinyagent-sandbox/absent` is not present on the Docker engine. Build it with `make image`; the orchestrator never pulls images.',
+        'The sandbox image `tinyagent-sandbox/absent` is not present on the Docker engine. Build it with `npx tinyagent-sandbox image build` (or `make image` in a checkout); the orchestrator never pulls images.',
     })
   })
 
@@ -413,6 +413,20 @@ describe('tinyagent-sandbox doctor', () => {
     ])
   })
 
+  it('names the command that builds a missing image, with the same --config', async () => {
+    const absent = await ws.file(
+      'doctor-absent-image.yml',
+      `orchestrator:\n  instance_id: ${instanceId}\ncode_execution:\n  image: tinyagent-sandbox/absent\n`,
+    )
+    const result = await cli(['doctor', '--json', '--config', absent])
+    expect(result.exitCode).toBe(4)
+    expect(singleJson(result.stdout).checks).toContainEqual({
+      name: 'image',
+      ok: false,
+      detail: `\`tinyagent-sandbox/absent\` is missing: build it with \`npx tinyagent-sandbox image build --config ${absent}\` (needs the docker CLI; a few minutes), or \`make image\` in a checkout of the repository`,
+    })
+  })
+
   it('exits 4 and reports unhealthy when the engine is unreachable', async () => {
     const result = await cli(['doctor', '--json'], { env: NO_ENGINE })
     expect(result.exitCode).toBe(4)
@@ -441,7 +455,7 @@ describe('tinyagent-sandbox help and reap', () => {
     const result = await cli(['execute', 'x.py'])
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toBe(
-      'tinyagent-sandbox: Unknown command `execute`; expected one of: run, check, doctor, reap, serve, mcp, worker.\nRun `tinyagent-sandbox --help` for usage.\n',
+      'tinyagent-sandbox: Unknown command `execute`; expected one of: run, check, doctor, reap, serve, mcp, worker, image.\nRun `tinyagent-sandbox --help` for usage.\n',
     )
   })
 

@@ -95,6 +95,33 @@ describe('the warm pool on the real engine', () => {
   })
 })
 
+describe('the warm pool growing for a burst', () => {
+  test.override({
+    // No preload: containers start quickly, well within the burst's decay (about 20 s to 2).
+    configOverrides: {
+      pool: { size: 1, max_size: 3, preload: [] },
+      orchestrator: { concurrency: 4 },
+    },
+  })
+
+  test('grows past its floor for parallel executions, within max_size, and reports it', async ({
+    sandbox,
+  }) => {
+    await until('the pool is full', () => sandbox.warm === 1)
+    const results = await Promise.all([1, 2, 3].map(() => sandbox.execute({ code: 'print(1)' })))
+    expect(results.map((result) => result.stdout)).toEqual(['1\n', '1\n', '1\n'])
+    const { pool } = await sandbox.gauges()
+    // One found the ready container; two ran cold.
+    expect(pool?.takes).toEqual({ preloaded: 0, plain: 1, none: 2 })
+    expect(pool?.targetSize).toBe(3)
+    const instanceId = sandbox.config.orchestrator.instance_id
+    await until(
+      'the pool has grown to three',
+      async () => sandbox.warm === 3 && (await containersOf(instanceId)).length === 3,
+    )
+  })
+})
+
 describe('the warm pool with file operations', () => {
   test.override({
     configOverrides: {

@@ -14,6 +14,8 @@ Usage:
   tinyagent-sandbox mcp                                        MCP server on stdio (docs/mcp.md)
   tinyagent-sandbox worker                                     a worker node: takes queued executions
                                                                (queue.url; docs/scale-out.md); SIGTERM drains
+  tinyagent-sandbox image build                                build the sandbox image (code_execution.image)
+                                                               from the files this package ships; needs docker
 
 Options:
   --config FILE     configuration (default: ./config.yml if present, else secure defaults)

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   worker: async () => (await import('./commands/worker.js')).workerCommand,
   mcp: async () => (await import('./commands/mcp.js')).mcpCommand,
+  image: async () => (await import('./commands/image.js')).imageCommand,
 }
 
 async function main(argv: readonly string[]): Promise<number> {

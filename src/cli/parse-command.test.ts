@@ -128,13 +128,28 @@ describe('parseCommand', () => {
     })
   })
 
+  it('parses image build with a config', () => {
+    expect(parsed(['image', 'build', '--config', 'c.yml'])).toStrictEqual({
+      name: 'image',
+      positionals: ['build'],
+      values: { config: 'c.yml' },
+    })
+  })
+
+  it('refuses image without an action or with one it does not know, naming the actions', () => {
+    expect(refusal(['image'])).toBe('`image` takes an action: `image build`.')
+    expect(refusal(['image', 'push'])).toBe('`image` takes an action: `image build`.')
+    expect(refusal(['image', 'build', 'now'])).toBe('`image` takes 1 argument(s), got 2.')
+    expect(refusal(['image', 'build', '--json'])).toBe('`image` does not take `--json`.')
+  })
+
   it('leaves the missing script path to the command, so it can say what to pass', () => {
     expect(parsed(['run'])).toStrictEqual({ name: 'run', positionals: [], values: {} })
   })
 
   it('refuses an unknown command, listing the commands', () => {
     expect(refusal(['frobnicate'])).toBe(
-      'Unknown command `frobnicate`; expected one of: run, check, doctor, reap, serve, mcp, worker.',
+      'Unknown command `frobnicate`; expected one of: run, check, doctor, reap, serve, mcp, worker, image.',
     )
   })
 

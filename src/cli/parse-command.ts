@@ -20,7 +20,7 @@ export interface ParsedCommand {
   }
 }
 
-const COMMANDS = ['run', 'check', 'doctor', 'reap', 'serve', 'mcp', 'worker'] as const
+const COMMANDS = ['run', 'check', 'doctor', 'reap', 'serve', 'mcp', 'worker', 'image'] as const
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -56,6 +56,7 @@ const ACCEPTS: Record<string, readonly string[]> = {
   serve: ['config', 'host', 'port', 'verbose', 'help'],
   mcp: ['config', 'verbose', 'help'],
   worker: ['config', 'verbose', 'help'],
+  image: ['config', 'help'],
   help: ['help'],
 }
 
@@ -70,8 +71,12 @@ const POSITIONALS: Record<string, number> = {
   serve: 0,
   mcp: 0,
   worker: 0,
+  image: 1,
   help: 0,
 }
+
+/** Commands whose first argument is an action, and the actions each has. */
+const ACTIONS: Record<string, readonly string[]> = { image: ['build'] }
 
 export function parseCommand(argv: readonly string[]): ParsedCommand {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>
@@ -111,5 +116,14 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
       `\`${name}\` takes ${POSITIONALS[name]} argument(s), got ${positionals.length}.`,
     )
   }
+  const actions = ACTIONS[name]
+  if (
+    parsed.values.help !== true &&
+    actions !== undefined &&
+    !actions.includes(positionals[0] ?? '')
+  )
+    throw new InvalidArgumentError(
+      `\`${name}\` takes an action: ${actions.map((action) => `\`${name} ${action}\``).join(', ')}.`,
+    )
   return { name, positionals, values: parsed.values }
 }

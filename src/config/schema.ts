@@ -208,7 +208,9 @@ const codeExecution = z
       .string()
       .min(1)
       .default('tinyagent-sandbox/python')
-      .describe('Local image tag, built by `make image`; never pulled.'),
+      .describe(
+        'Local image tag, built by `tinyagent-sandbox image build` (or `make image`); never pulled.',
+      ),
     runtime: z
       .string()
       .regex(

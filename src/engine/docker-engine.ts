@@ -1,4 +1,6 @@
-import Docker, { type ContainerCreateOptions } from 'dockerode'
+import { createRequire } from 'node:module'
+import type Docker from 'dockerode'
+import type { ContainerCreateOptions } from 'dockerode'
 import { type Logger, silentLogger } from '../logger.js'
 import type {
   ContainerEngine,
@@ -31,7 +33,7 @@ export class DockerEngine implements ContainerEngine {
   readonly endpoint: string
 
   constructor(options: DockerEngineOptions = {}) {
-    this.#docker = options.docker ?? new Docker()
+    this.#docker = options.docker ?? newDockerClient()
     this.#logger = options.logger ?? silentLogger
     this.endpoint = describeEndpoint(this.#docker)
   }
@@ -125,6 +127,16 @@ export class DockerEngine implements ContainerEngine {
       throw toEngineError(error, this.endpoint)
     }
   }
+}
+
+/**
+ * dockerode (with ssh2 and grpc) takes a few hundred milliseconds to load: required here, when
+ * the first engine is made, so that importing the library for its config, results or tool
+ * helpers does not pay for it.
+ */
+function newDockerClient(): Docker {
+  const Dockerode = createRequire(import.meta.url)('dockerode') as typeof Docker
+  return new Dockerode()
 }
 
 function describeEndpoint(docker: Docker): string {

@@ -33,5 +33,16 @@ export function structuredResultJsonSchema(): { type: 'object'; [keyword: string
 export function structuredResult(result: ExecutionResult): StructuredResult {
   const { status, exitCode, stdout, stderr, truncated, error, violations, message, node, id } =
     result
-  return { status, exitCode, stdout, stderr, truncated, error, violations: [...violations], message, node, id }
+  return {
+    status,
+    exitCode,
+    stdout,
+    stderr,
+    truncated,
+    error,
+    violations: [...violations],
+    message,
+    node,
+    id,
+  }
 }

@@ -5,7 +5,16 @@ describe('DemandEstimator', () => {
   it('sees a steady one take a second as a rate of one a second', () => {
     const demand = new DemandEstimator()
     for (let t = 0; t <= 60_000; t += 1_000) demand.record(t, 500)
-    expect(demand.ratePerMs(60_000) * 1_000).toBeCloseTo(1, 1)
+    expect(demand.ratePerMs(60_500) * 1_000).toBeCloseTo(1, 1)
+  })
+
+  it('follows a change of pace within seconds with its quick rate', () => {
+    const demand = new DemandEstimator({ rateMs: 10_000 })
+    demand.record(0, 500)
+    for (let t = 60_000; t <= 63_000; t += 500) demand.record(t, 500)
+    // Two a second for 3 s: the 10 s decay alone still says about 0.6.
+    expect(demand.quickRatePerMs(63_250) * 1_000).toBeGreaterThan(1.5)
+    expect(demand.ratePerMs(63_250) * 1_000).toBeLessThan(0.8)
   })
 
   it('lets old takes count less and less toward the rate', () => {

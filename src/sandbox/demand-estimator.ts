@@ -4,23 +4,45 @@ const MIN_WINDOW_MS = 250
 const SHARE_ALPHA = 0.2
 
 export interface DemandEstimatorOptions {
-  /** How long a take keeps counting toward the arrival rate (the decay's time constant). @default 10_000 */
+  /**
+   * How long a take keeps counting toward the arrival rate (the decay's time constant). A
+   * second rate with a fifth of it follows a change of pace within seconds (`quickRatePerMs`).
+   * @default 10_000
+   */
   readonly rateMs?: number
   /** How long a burst keeps counting (the decay's time constant of its peak). @default 60_000 */
   readonly peakMs?: number
 }
 
+/** A count of takes, each weighted by e^(−age / timeMs). */
+class DecayingCount {
+  readonly timeMs: number
+  #weight = 0
+  #at = 0
+
+  constructor(timeMs: number) {
+    this.timeMs = timeMs
+  }
+
+  add(now: number): void {
+    this.#weight = this.at(now) + 1
+    this.#at = now
+  }
+
+  at(now: number): number {
+    return this.#weight * Math.exp(-(now - this.#at) / this.timeMs)
+  }
+}
+
 /**
  * What the pool's takes say about demand: the arrival rate, with old takes counting less and
- * less, and the recent peak of takes that came within one refill of each other, such as an
- * agent's parallel tool calls. Times come from the caller's clock, in ms.
+ * less; the recent peak of takes that came within one refill of each other, such as an
+ * agent's parallel tool calls; and the share of code that wants a preloaded container.
+ * Times come from the caller's clock, in ms.
  */
 export class DemandEstimator {
-  readonly #rateMs: number
+  readonly #counts: readonly DecayingCount[]
   readonly #peakMs: number
-  /** Takes so far, each weighted by e^(−age / rateMs), as of `#weighedAt`. */
-  #weight = 0
-  #weighedAt = 0
   /** Times of the takes inside the last burst window. */
   #recent: number[] = []
   #peak = 0
@@ -29,7 +51,8 @@ export class DemandEstimator {
   #preloadedShare = 1
 
   constructor(options: DemandEstimatorOptions = {}) {
-    this.#rateMs = options.rateMs ?? 10_000
+    const rateMs = options.rateMs ?? 10_000
+    this.#counts = [new DecayingCount(rateMs), new DecayingCount(rateMs / 5)]
     this.#peakMs = options.peakMs ?? 60_000
   }
 
@@ -41,8 +64,7 @@ export class DemandEstimator {
   record(now: number, windowMs: number, wantsPreloaded?: boolean): void {
     if (wantsPreloaded !== undefined)
       this.#preloadedShare += SHARE_ALPHA * (Number(wantsPreloaded) - this.#preloadedShare)
-    this.#weight = this.#weightAt(now) + 1
-    this.#weighedAt = now
+    for (const count of this.#counts) count.add(now)
     const window = Math.max(windowMs, MIN_WINDOW_MS)
     this.#recent = this.#recent.filter((at) => now - at < window)
     this.#recent.push(now)
@@ -52,9 +74,17 @@ export class DemandEstimator {
     }
   }
 
-  /** Takes per ms: the decayed count over the decay's time constant. */
+  /** Takes per ms over the last `rateMs` or so: what predicts when an entry in line is taken. */
   ratePerMs(now: number): number {
-    return this.#weightAt(now) / this.#rateMs
+    return this.#rate(0, now)
+  }
+
+  /**
+   * Takes per ms, following a change of pace within seconds, and never below `ratePerMs`:
+   * for sizing, which should grow at once when an agent starts and shrink slowly.
+   */
+  quickRatePerMs(now: number): number {
+    return Math.max(this.#rate(0, now), this.#rate(1, now))
   }
 
   /** Of recent takes, the share that wanted a preloaded entry; 1 until takes say otherwise. */
@@ -62,12 +92,13 @@ export class DemandEstimator {
     return this.#preloadedShare
   }
 
+  #rate(index: number, now: number): number {
+    const count = this.#counts[index]
+    return count === undefined ? 0 : count.at(now) / count.timeMs
+  }
+
   /** The largest burst seen, shrinking by e^(−age / peakMs) since it was seen. */
   peak(now: number): number {
     return this.#peak * Math.exp(-(now - this.#peakAt) / this.#peakMs)
-  }
-
-  #weightAt(now: number): number {
-    return this.#weight * Math.exp(-(now - this.#weighedAt) / this.#rateMs)
   }
 }

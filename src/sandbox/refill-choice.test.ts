@@ -32,10 +32,11 @@ describe('chooseRefill', () => {
     expect(chooseRefill({ ...base, ratePerMs: perSecond(1), importMs: 2_000 })).toBe('plain')
   })
 
-  it('leaves room for a rough prediction: the wait must be twice the import cost', () => {
-    // Taken in 1 s: waits 800 ms ready, exactly 2 × 400 ms: not enough.
-    expect(chooseRefill({ ...base, ratePerMs: perSecond(2) })).toBe('plain')
-    expect(chooseRefill({ ...base, ratePerMs: perSecond(1.9) })).toBe('preloaded')
+  it('leaves room for a rough prediction: the wait must exceed the import cost by a quarter', () => {
+    // One preloaded entry ahead; taken in 650 ms, a plain one would wait 450 ms: not enough.
+    expect(chooseRefill({ ...base, ratePerMs: 2 / 650 })).toBe('plain')
+    // Taken in 800 ms: it would wait 600 ms, more than 1.25 × 400 ms.
+    expect(chooseRefill({ ...base, ratePerMs: 2 / 800 })).toBe('preloaded')
   })
 
   it('counts only the takes whose code wants a preloaded container', () => {

@@ -23,10 +23,11 @@ export interface RefillSituation {
 export type RefillChoice = 'preloaded' | 'plain' | 'later'
 
 /**
- * Preloading pays when the container would wait at least this many times its import cost:
- * the prediction is rough, and a preloaded container ready too late is a cold run.
+ * Preloading pays when a plain container would wait this many times the import cost: some
+ * slack for a rough prediction. Not more: a preloaded container ready a little late is seldom
+ * a cold run (the take finds another entry), while a plain one costs every import it meets.
  */
-export const PRELOAD_MARGIN = 2
+export const PRELOAD_MARGIN = 1.25
 
 /**
  * What the next refill should be. Preloaded only while fewer preloaded entries are kept than

@@ -31,8 +31,8 @@ function entry(container = new FakeContainer(), createdAt = 0, preloaded = true)
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
 
 /**
- * A pool on a fake clock whose refills take `plainMs`, plus `importMs` when preloaded (the
- * clock moves by that while create() runs), and whose ticks come every 2 ms of real time.
+ * A pool on a fake clock whose refills take `plainMs`, plus `importMs` when preloaded: they
+ * finish when `advance` moves the clock past that. Its ticks come every 2 ms of real time.
  */
 function adaptivePool(
   options: { size: number; maxSize: number; plainMs?: number; importMs?: number } & Partial<
@@ -41,6 +41,7 @@ function adaptivePool(
 ) {
   const clock = { now: 0 }
   const made: boolean[] = []
+  const pending: { due: number; finish: () => void }[] = []
   let live = 0
   let mostLive = 0
   const pool = new WarmPool({
@@ -53,14 +54,31 @@ function adaptivePool(
       live--
       await removed.container.discard()
     },
-    create: async ({ preload }) => {
+    create: ({ preload }) => {
       made.push(preload)
       mostLive = Math.max(mostLive, ++live)
-      clock.now += (options.plainMs ?? 0) + (preload ? (options.importMs ?? 0) : 0)
-      return entry(new FakeContainer(), clock.now, preload)
+      const due = clock.now + (options.plainMs ?? 0) + (preload ? (options.importMs ?? 0) : 0)
+      return new Promise<WarmEntry>((resolve) => {
+        const finish = () => resolve(entry(new FakeContainer(), clock.now, preload))
+        if (due === clock.now) finish()
+        else pending.push({ due, finish })
+      })
     },
   })
-  return { pool, clock, made, live: () => live, mostLive: () => mostLive }
+  /** Moves the clock on by `ms`, finishing the refills due by then. */
+  const advance = async (ms: number): Promise<void> => {
+    clock.now += ms
+    for (const due of pending.filter((p) => p.due <= clock.now)) {
+      pending.splice(pending.indexOf(due), 1)
+      due.finish()
+    }
+    await Promise.resolve()
+  }
+  const close = async (): Promise<void> => {
+    for (const { finish } of pending.splice(0)) finish()
+    await pool.close()
+  }
+  return { pool, clock, made, advance, close, live: () => live, mostLive: () => mostLive }
 }
 
 describe('WarmPool', () => {
@@ -218,48 +236,54 @@ describe('WarmPool adapting to what it sees', () => {
   })
 
   it('never grows past maxSize however many takes come', async () => {
-    const { pool, clock, mostLive } = adaptivePool({ size: 1, maxSize: 3, plainMs: 100 })
+    const { pool, advance, close, mostLive } = adaptivePool({ size: 1, maxSize: 3, plainMs: 100 })
     for (let i = 0; i < 200; i++) {
-      clock.now += 10
+      await advance(10)
       const taken = pool.take()
       if (taken !== undefined) pool.release(taken)
-      await Promise.resolve()
     }
     await settle()
     expect(pool.gauges().targetSize).toBe(3)
     expect(mostLive()).toBeLessThanOrEqual(3 + 1) // one handed out at a time
-    await pool.close()
+    await close()
   })
 
   it('preloads when a container will wait longer than its imports take', async () => {
     // One take every 5 s; plain refills 100 ms, imports 400 ms: well worth it.
-    const { pool, clock, made } = adaptivePool({ size: 2, maxSize: 2, plainMs: 100, importMs: 400 })
-    await settle()
+    const { pool, advance, close, made } = adaptivePool({
+      size: 2,
+      maxSize: 2,
+      plainMs: 100,
+      importMs: 400,
+    })
     for (let i = 0; i < 5; i++) {
-      clock.now += 5_000
+      await advance(5_000)
       pool.take()
       await settle()
     }
     expect(made.every((preload) => preload)).toBe(true)
     expect(pool.gauges().takes).toEqual({ preloaded: 5, plain: 0, none: 0 })
-    await pool.close()
+    await close()
   })
 
   it('refills plain when containers are taken before their imports would pay off', async () => {
     // Twenty takes a second: a container waits ~100 ms, the imports take 400.
-    const { pool, clock, made } = adaptivePool({ size: 2, maxSize: 2, plainMs: 100, importMs: 400 })
-    await settle()
+    const { pool, advance, close, made } = adaptivePool({
+      size: 2,
+      maxSize: 2,
+      plainMs: 100,
+      importMs: 400,
+    })
     for (let i = 0; i < 200; i++) {
-      clock.now += 50
+      await advance(50)
       pool.take()
-      await Promise.resolve()
     }
     await settle()
     // Plain, but for one preloaded refill after every five plain ones, to measure the import
     // cost again (it may have changed).
     const recent = made.slice(-60)
     expect(recent.filter((preload) => preload).length).toBeLessThanOrEqual(recent.length / 6)
-    await pool.close()
+    await close()
   })
 
   it('does not preload while executions are busy, and preloads once they are not', async () => {
@@ -341,10 +365,11 @@ describe('WarmPool adapting to what it sees', () => {
 
   it('counts takes by what they found and reports its target size', async () => {
     let busy = true
-    const { pool } = adaptivePool({ size: 1, maxSize: 2, busy: () => busy })
+    const { pool, clock } = adaptivePool({ size: 1, maxSize: 2, busy: () => busy })
     await settle()
     expect(pool.take()?.preloaded).toBe(false) // made while busy: plain
     expect(pool.take()).toBeUndefined() // its replacement is still starting
+    clock.now += 5_000
     busy = false
     await settle()
     expect(pool.take({ wantsPreloaded: true })?.preloaded).toBe(true)

@@ -143,7 +143,7 @@ export class WarmPool {
 
   #target(now: number): number {
     const demand = {
-      ratePerMs: this.#demand.ratePerMs(now),
+      ratePerMs: this.#demand.quickRatePerMs(now),
       peak: this.#demand.peak(now),
       refillMs: this.#costs.estimate().refillMs,
     }

@@ -48,7 +48,7 @@ const STATUS: Record<HttpErrorCode, number> = {
 const PUBLIC_MESSAGE: Partial<Record<HttpErrorCode, string>> = {
   engine_unavailable: 'The container engine is unreachable; the server log has the details.',
   image_missing:
-    'The sandbox image is missing on the server; its operator should run `make image`.',
+    'The sandbox image is missing on the server; its operator should run `npx tinyagent-sandbox image build`.',
   config_invalid: 'The server configuration is invalid; the server log has the details.',
   internal: 'Internal error; the server log has the details.',
   queue_unavailable: 'The execution queue is unreachable; the server log has the details.',

@@ -21,6 +21,7 @@ import { HttpError, toClientError, toHttpError } from './http-errors.js'
 import type { IdempotencyStore } from './idempotency.js'
 import { MemoryIdempotencyStore } from './idempotency-memory-store.js'
 import { isLoopbackHost } from './loopback.js'
+import { mcpRoutes } from './mcp-routes.js'
 import { Metrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
 import { statusRoutes } from './status-routes.js'
@@ -246,6 +247,15 @@ function buildApp(
     responseTimeoutMs,
     metrics,
     logger,
+  })
+  mcpRoutes(app, {
+    executor: options.executor,
+    limits: quota,
+    host: config.host,
+    responseTimeoutMs,
+    metrics,
+    logger,
+    version: options.version ?? '0.0.0',
   })
   return app
 }

@@ -23,13 +23,13 @@ async function runOnce(overrides: ConfigInput, engine = new DockerEngine()) {
 
 /** Each broken piece of the set-up is a clear error that names the fix, never a hang or a stack. */
 describe('start-up faults', () => {
-  it('a missing image is an engine_error that says to run make image', async () => {
+  it('a missing image is an engine_error that says how to build it', async () => {
     const result = await runOnce({ code_execution: { image: 'tinyagent-sandbox/no-such-image' } })
     expect(result).toMatchObject({
       status: 'engine_error',
       exitCode: null,
       message:
-        'The sandbox image `tinyagent-sandbox/no-such-image` is not present on the Docker engine. Build it with `make image`; the orchestrator never pulls images.',
+        'The sandbox image `tinyagent-sandbox/no-such-image` is not present on the Docker engine. Build it with `npx tinyagent-sandbox image build` (or `make image` in a checkout); the orchestrator never pulls images.',
     })
   })
 

@@ -39,7 +39,7 @@ export async function doctorCommand(command: ParsedCommand): Promise<number> {
       ok: packages !== undefined,
       detail:
         packages === undefined
-          ? `\`${image}\` is missing: run \`make image\``
+          ? `\`${image}\` is missing: ${buildImageAdvice(command.values.config)}`
           : `\`${image}\` is present, with ${packages.length > 0 ? packages.join(', ') : 'no package list (built elsewhere)'}`,
     })
   } catch (error) {
@@ -54,4 +54,15 @@ export async function doctorCommand(command: ParsedCommand): Promise<number> {
       process.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}\n`)
   }
   return healthy ? EXIT.ok : EXIT.engine
+}
+
+/** For an npm user (no checkout, no Makefile): the package ships the build and a command for it. */
+function buildImageAdvice(configPath: string | undefined): string {
+  const config = configPath === undefined ? '' : ` --config ${shellWord(configPath)}`
+  return `build it with \`npx tinyagent-sandbox image build${config}\` (needs the docker CLI; a few minutes), or \`make image\` in a checkout of the repository`
+}
+
+/** The path as one word for a POSIX shell, so the advice can be pasted as it is. */
+function shellWord(text: string): string {
+  return /^[\w./@:+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
 }
