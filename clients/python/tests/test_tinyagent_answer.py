@@ -5,7 +5,7 @@ from __future__ import annotations
 import unittest
 from typing import Any, Dict
 
-from tinyagent_sandbox import ExecutionResult, tinyagent_answer
+from tinyagent_sandbox import ExecutionResult, fit_answer, tinyagent_answer
 
 
 def result(**fields: Any) -> ExecutionResult:
@@ -171,3 +171,21 @@ class TinyagentAnswerTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FitAnswerTest(unittest.TestCase):
+    def test_a_short_answer_is_unchanged(self) -> None:
+        self.assertEqual(fit_answer("STDOUT:\n1\n", 12_000), "STDOUT:\n1\n")
+        self.assertEqual(fit_answer("x" * 50_000, None), "x" * 50_000)
+
+    def test_a_long_answer_keeps_head_and_tail_within_the_budget_and_says_what_was_cut(
+        self,
+    ) -> None:
+        answer = "STDOUT:\n" + "".join(f"line {i}\n" for i in range(100_000))
+        fitted = fit_answer(answer, 12_000)
+        self.assertLessEqual(len(fitted), 12_000)
+        self.assertTrue(fitted.startswith("STDOUT:\nline 0\n"))
+        self.assertTrue(fitted.endswith("line 99999\n"))
+        head, marker, tail = fitted.partition("\n[... ")
+        cut = len(answer) - len(head) - len(tail.split("...]\n", 1)[1])
+        self.assertIn(f"{cut:,} of {len(answer):,} characters cut here", marker + tail)

@@ -15,7 +15,7 @@ from .results import (
     ValueResult,
     Violation,
 )
-from .tinyagent_compat import anon_coder, tinyagent_answer
+from .tinyagent_compat import anon_coder, fit_answer, tinyagent_answer
 from .version import __version__
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ValueResult",
     "Violation",
     "__version__",
+    "fit_answer",
     "anon_coder",
     "tinyagent_answer",
 ]

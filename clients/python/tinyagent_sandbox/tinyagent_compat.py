@@ -15,6 +15,8 @@ from .results import ExecutionResult, Violation
 #: tinyAgent's defaults: 10 s, and no timeout above 60 s.
 DEFAULT_TIMEOUT_SECONDS = 10
 MAX_TIMEOUT_SECONDS = 60
+#: The answer's budget, as the server's `tool.result_chars`: about 3,000 tokens.
+DEFAULT_MAX_CHARS = 12_000
 
 
 def anon_coder(
@@ -23,6 +25,7 @@ def anon_coder(
     setup_code: Optional[str] = None,
     *,
     client: Optional[Client] = None,
+    max_chars: Optional[int] = DEFAULT_MAX_CHARS,
 ) -> str:
     """Runs `code` in the sandbox and describes the outcome as tinyAgent's tool did.
 
@@ -33,6 +36,9 @@ def anon_coder(
         `code`.
     :param client: the server to use; default ``Client.from_env()`` (TINYAGENT_SANDBOX_URL,
         TINYAGENT_SANDBOX_API_KEY).
+    :param max_chars: the answer keeps its head and tail within this many characters and
+        says how much was cut (a model's context is finite; tinyAgent cut at 10,000). None:
+        no limit. ``Client.execute()`` returns everything.
     :returns: the answer for the model. A server that refuses or cannot be reached gives an
         ``Error executing Python code: …`` answer, as any failure did in tinyAgent.
     """
@@ -46,7 +52,24 @@ def anon_coder(
         result = _execute(sandbox, code, capped, setup_code)
     except SandboxError as error:
         return f"Error executing Python code: {error}"
-    return tinyagent_answer(result)
+    return fit_answer(tinyagent_answer(result), max_chars)
+
+
+def fit_answer(answer: str, max_chars: Optional[int]) -> str:
+    """The answer within `max_chars`: its head (three quarters) and tail (the rest, where
+    a traceback ends), with a line in the middle saying exactly how much was cut."""
+    if max_chars is None or len(answer) <= max_chars:
+        return answer
+    marker_room = 160
+    keep = max(0, max_chars - marker_room)
+    head = answer[: keep * 3 // 4]
+    tail = answer[len(answer) - (keep - len(head)) :] if keep > len(head) else ""
+    cut = len(answer) - len(head) - len(tail)
+    marker = (
+        f"\n[... {cut:,} of {len(answer):,} characters cut here; print less, or a summary. "
+        "Client.execute() returns the whole output ...]\n"
+    )
+    return head + marker + tail
 
 
 def tinyagent_answer(result: ExecutionResult) -> str:
