@@ -41,7 +41,9 @@ async function crashAnOrchestrator(): Promise<string> {
     config,
     [
       `orchestrator: { instance_id: ${instanceId} }`,
-      `code_execution: { workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
+      // A limit far past the sleep: under any load, no execution can end (and answer) before
+      // the kill, so every request must lose its connection.
+      `code_execution: { timeout_seconds: 120, workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
       'pool: { size: 1 }',
       'server: { port: 0 }',
       '',
