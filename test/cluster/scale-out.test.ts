@@ -229,9 +229,12 @@ describe('scale-out: an API node and two workers, each on its own engine, over R
     expect(result.id).toBe(id)
     expect(result.status).toBe('engine_error')
     expect(result.message).toMatch(LOST)
-    // Nobody is left to kill it: the image's init ends it at its deadline (10 s of code).
+    // Nobody is left to kill it: the image's init ends it, at its deadline (124, 10 s of
+    // code) or as soon as it sees its stdin end with the dead worker (125); which comes
+    // first depends on the engine, not on us.
     const end = await d.containers.ended(id, 30_000)
-    expect([end.engine, end.exitCode]).toEqual([node, 124])
+    expect(end.engine).toBe(node)
+    expect([124, 125]).toContain(end.exitCode)
     expect(await d.runningContainers(node, id)).toEqual([])
     await d.workersReady()
     expect(resultOf(await d.send({ code: 'print("after")' })).status).toBe('ok')
