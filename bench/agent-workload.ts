@@ -91,3 +91,17 @@ export async function burstThenPace(
   }
   return calls
 }
+
+/**
+ * The floor the workloads are measured against: one call at a time, each after the pool has
+ * been full for a second, alternating print(1) and pandas, `runs` of each.
+ */
+export async function isolated(sandbox: Sandbox, runs: number): Promise<Call[]> {
+  const calls: Call[] = []
+  for (let i = 0; i < 2 * runs; i++) {
+    while (sandbox.warm < sandbox.config.pool.size) await sleep(10)
+    await sleep(1_000)
+    await call(sandbox, i % 2 === 0 ? 'print(1)' : 'pandas', calls)
+  }
+  return calls
+}

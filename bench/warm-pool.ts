@@ -6,7 +6,7 @@ import { configSchema } from '../src/config/schema.js'
 import { buildContainerSpec } from '../src/engine/container-spec.js'
 import { initHeader } from '../src/engine/init-protocol.js'
 import { Sandbox } from '../src/sandbox/sandbox.js'
-import { agents, burstThenPace, type Call, SNIPPETS } from './agent-workload.js'
+import { agents, burstThenPace, type Call, isolated, SNIPPETS } from './agent-workload.js'
 import { percentile, printTable, type Row } from './stats.js'
 
 /**
@@ -242,6 +242,7 @@ async function takes(
  */
 async function agentTable(runtime: string): Promise<void> {
   const workloads: [string, (sandbox: Sandbox) => Promise<Call[]>][] = [
+    ['one call at a time (floor)', (sandbox) => isolated(sandbox, 10)],
     ['burst of 4, then pandas 1/s', (sandbox) => burstThenPace(sandbox, 3, 8)],
     ['1 agent', (sandbox) => agents(sandbox, 1, AGENT_SECONDS)],
     ['4 agents', (sandbox) => agents(sandbox, 4, AGENT_SECONDS)],

@@ -3,20 +3,18 @@ export interface RefillSituation {
   readonly busy: boolean
   /** Takes per ms, lately. */
   readonly ratePerMs: number
-  /** Entries ready or being made. */
+  /** Entries ready or being made: taken before a new one. */
   readonly ahead: number
-  /** Of recent takes, the share whose code imports a preloaded module. */
-  readonly preloadedShare: number
-  /** Preloaded entries ready or being made: taken before a new preloaded one. */
-  readonly preloadedAhead: number
-  /** Preloaded entries worth keeping: that share of the target size. */
-  readonly preloadedWanted: number
+  /** Some recent code imported a preloaded module: without that, preloading buys nothing. */
+  readonly wanted: boolean
   /** How long a plain refill takes. */
   readonly plainMs: number
   /** What preloading adds to a refill. */
   readonly importMs: number
   /** The import cost was measured long ago and no preloaded refill is being made to renew it. */
   readonly importStale: boolean
+  /** How long refills have been put off for a rush so far (0 when none is). */
+  readonly deferredMs: number
 }
 
 /** `later`: make nothing now; the pool asks again on its next tick. */
@@ -30,39 +28,41 @@ export type RefillChoice = 'preloaded' | 'plain' | 'later'
 export const PRELOAD_MARGIN = 1.25
 
 /**
- * What the next refill should be. Preloaded only while fewer preloaded entries are kept than
- * the code that comes wants, and only when it pays (see `preloadPays`), or to measure the
- * import cost again when that measure is stale and the CPU is free. Preloading never runs
- * while executions need the CPU (`busy`): then the refill is plain if the pool would run dry
- * before it is made, and otherwise waits until the rush has passed, so it can still preload.
+ * A refill put off this long for a rush is made plain after all: a rush of short executions
+ * is over by then; a long execution is no reason to leave the pool short.
+ */
+export const MAX_DEFER_MS = 1_000
+
+/**
+ * What the next refill should be. Preloaded when some recent code wanted it and it pays (see
+ * `preloadPays`), or to measure the import cost again when that measure is stale and the CPU
+ * is free. Preloading never runs while executions need the CPU (`busy`): then the refill is
+ * plain if the pool would run dry before it is made, and otherwise waits for the rush to pass
+ * (up to MAX_DEFER_MS), so it can still preload.
  */
 export function chooseRefill(situation: RefillSituation): RefillChoice {
-  const { busy, ratePerMs, ahead, plainMs, preloadedAhead, preloadedWanted } = situation
-  if (preloadedAhead >= preloadedWanted) return 'plain'
+  const { busy, ratePerMs, ahead, wanted, plainMs, deferredMs } = situation
+  if (!wanted) return 'plain'
   // Once it stops preloading, the pool would never learn that preloading pays again.
   if (situation.importStale && !busy) return 'preloaded'
   if (!preloadPays(situation)) return 'plain'
   if (!busy) return 'preloaded'
-  return ahead > ratePerMs * plainMs ? 'later' : 'plain'
+  return ahead > ratePerMs * plainMs && deferredMs < MAX_DEFER_MS ? 'later' : 'plain'
 }
 
-/**
- * Whether to replace a plain entry (made plain during a rush) with a preloaded one: once the
- * rush has passed, while fewer preloaded entries are kept than wanted, when it pays.
- */
+/** Whether to replace a plain entry made during a rush with a preloaded one, now it has passed. */
 export function shouldUpgrade(situation: RefillSituation): boolean {
-  const { busy, preloadedAhead, preloadedWanted } = situation
-  return !busy && preloadedAhead < preloadedWanted && preloadPays(situation)
+  return situation.wanted && !situation.busy && preloadPays(situation)
 }
 
 /**
- * A preloaded container is ready `importMs` later than a plain one; that is free only if it
- * would have waited that long anyway. Its predicted wait is its place among the preloaded
- * entries over the rate of takes that want one, less the plain refill time.
+ * A preloaded container is ready `importMs` later than a plain one; that is free only if the
+ * plain one would have waited that long anyway: when the pool keeps ahead of the takes even
+ * with slower refills. Its predicted wait is its place in line over the arrival rate, less
+ * the plain refill time. A pool that is outrun hands each container out at once: no wait.
  */
 function preloadPays(situation: RefillSituation): boolean {
-  const { ratePerMs, preloadedShare, preloadedAhead, plainMs, importMs } = situation
-  const rate = ratePerMs * preloadedShare
-  const takenInMs = rate > 0 ? (preloadedAhead + 1) / rate : Number.POSITIVE_INFINITY
+  const { ratePerMs, ahead, plainMs, importMs } = situation
+  const takenInMs = ratePerMs > 0 ? (ahead + 1) / ratePerMs : Number.POSITIVE_INFINITY
   return takenInMs - plainMs > importMs * PRELOAD_MARGIN
 }

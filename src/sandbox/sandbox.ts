@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import type { CodeExecutionConfig, ConfigInput, SandboxConfig } from '../config/schema.js'
 import { validateConfig } from '../config/validate-config.js'
 import type { ContainerEngine, OutputListener } from '../engine/container-engine.js'
@@ -213,13 +214,15 @@ export class Sandbox implements Executor {
     const preload = preloadable(pool.preload, this.config.code_execution)
     const { concurrency } = this.config.orchestrator
     const bounds = sizeBounds(pool, concurrency)
+    const cpuBound = Math.min(concurrency, Math.max(1, Math.floor(availableParallelism() / 2)))
     this.#pool = new WarmPool({
       size: bounds.min,
       maxSize: bounds.max,
       idleMs: pool.idle_seconds * 1_000,
       preloading: preload.length > 0,
-      // Preloading never takes CPU from executions waiting, or about to wait, for a slot.
-      busy: () => this.#queue.waiting > 0 || this.#queue.running >= concurrency,
+      // Preloading is CPU work (seconds of it under gVisor): never beside executions waiting
+      // for a slot, nor beside as many running ones as half the cores can take.
+      busy: () => this.#queue.waiting > 0 || this.#queue.running >= cpuBound,
       logger: this.#logger,
       create: async (options) => {
         const id = randomUUID()

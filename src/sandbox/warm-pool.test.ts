@@ -306,12 +306,30 @@ describe('WarmPool adapting to what it sees', () => {
     await pool.close()
   })
 
+  it('makes a refill put off for a rush plain after all once the rush has lasted a second', async () => {
+    let busy = false
+    const { pool, advance, close, made } = adaptivePool({ size: 2, maxSize: 2, busy: () => busy })
+    await settle()
+    busy = true
+    await advance(10_000)
+    pool.take()
+    await settle()
+    expect(made).toEqual([true, true]) // one still ready: put off
+    await advance(999)
+    await settle()
+    expect(made).toEqual([true, true])
+    await advance(1)
+    await settle()
+    expect(made).toEqual([true, true, false])
+    await close()
+  })
+
   it('keeps plain entries made in a rush when the code that comes imports nothing preloaded', async () => {
     let busy = false
     const { pool, made } = adaptivePool({ size: 2, maxSize: 2, busy: () => busy })
     await settle()
     busy = true
-    for (let i = 0; i < 8; i++) pool.release(pool.take({ wantsPreloaded: false }) ?? entry())
+    for (let i = 0; i < 16; i++) pool.release(pool.take({ wantsPreloaded: false }) ?? entry())
     await settle()
     busy = false
     await settle()

@@ -62,6 +62,11 @@ export interface WarmPoolOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000
+/**
+ * Preloading is wanted while at least this share of recent takes came with code that imports
+ * a preloaded module (a moving share: one such take keeps it wanted for the next six or so).
+ */
+const MIN_PRELOADED_SHARE = 0.05
 
 /**
  * Keeps fresh containers started ahead of need, between `size` and `maxSize` of them as the
@@ -85,6 +90,8 @@ export class WarmPool {
   readonly #disposing = new Set<Promise<void>>()
   readonly #takes = { preloaded: 0, plain: 0, none: 0 }
   readonly #timer: NodeJS.Timeout
+  /** When refills were first put off for the rush now on; undefined when none are. */
+  #deferredAt: number | undefined
   #failures = 0
   #retryTimer: NodeJS.Timeout | undefined
   #closed = false
@@ -175,43 +182,46 @@ export class WarmPool {
     if (this.#closed || this.#retryTimer !== undefined) return
     const now = this.#now()
     const target = this.#target(now)
-    if (this.#ready.length + this.#creating.size >= target) return
+    if (this.#ready.length + this.#creating.size >= target) {
+      this.#deferredAt = undefined
+      return
+    }
     const preloading = this.#options.preloading ?? true
     while (this.#ready.length + this.#creating.size < target) {
-      const situation = preloading ? this.#situation(now, target) : undefined
+      const situation = preloading ? this.#situation(now) : undefined
       const choice = situation ? chooseRefill(situation) : 'plain'
       this.#options.logger.debug('warm pool refill', { choice, target, ...situation })
-      if (choice === 'later') return
+      if (choice === 'later') {
+        this.#deferredAt ??= now
+        return
+      }
+      this.#deferredAt = undefined
       this.#create(choice === 'preloaded')
     }
   }
 
   #upgrade(now: number): void {
     if (this.#retryTimer !== undefined || !(this.#options.preloading ?? true)) return
-    const target = this.#target(now)
     for (const plain of this.#ready.filter((e) => !e.preloaded && !this.#replacing.has(e))) {
-      const situation = this.#situation(now, target)
+      const situation = this.#situation(now)
       if (!shouldUpgrade(situation)) return
-      this.#options.logger.debug('warm pool upgrade', { target, ...situation })
+      this.#options.logger.debug('warm pool upgrade', { ...situation })
       this.#replacing.add(plain)
       this.#create(true, plain)
     }
   }
 
   /** What a refill choice reads: demand, costs, and the entries already ready or being made. */
-  #situation(now: number, target: number): RefillSituation {
-    const share = this.#demand.preloadedShare()
-    const preloadedReady = this.#ready.filter((entry) => entry.preloaded).length
+  #situation(now: number): RefillSituation {
     const costs = this.#costs.estimate()
     return {
       busy: this.#options.busy?.() ?? false,
       ratePerMs: this.#demand.ratePerMs(now),
       ahead: this.#ready.length + this.#creating.size,
-      preloadedShare: share,
-      preloadedAhead: preloadedReady + this.#creatingPreloaded,
-      preloadedWanted: Math.round(share * target),
+      wanted: this.#demand.preloadedShare() >= MIN_PRELOADED_SHARE,
       ...costs,
       importStale: costs.importStale && this.#creatingPreloaded === 0,
+      deferredMs: this.#deferredAt === undefined ? 0 : now - this.#deferredAt,
     }
   }
 
