@@ -143,8 +143,11 @@ export class WarmPool {
     this.#closed = true
     clearInterval(this.#timer)
     clearTimeout(this.#retryTimer)
-    await Promise.allSettled([...this.#creating])
+    // Ready entries go at once, beside the creations still running (each of those is
+    // disposed as it lands): a host that gives a closing process a few seconds (an MCP
+    // client) must not find containers left.
     for (const entry of this.#ready.splice(0)) this.#dispose(entry)
+    await Promise.allSettled([...this.#creating])
     await Promise.allSettled([...this.#disposing])
   }
 

@@ -7,6 +7,7 @@ import { containersOf } from '../support/managed-containers.js'
 
 let ws: Workspace
 let client: Client
+let transport: StdioClientTransport
 const instanceId = testInstanceId()
 
 beforeAll(async () => {
@@ -17,21 +18,46 @@ beforeAll(async () => {
     `orchestrator:\n  instance_id: ${instanceId}\ncode_execution:\n  allowed_operations:\n    imports: ["time"]\n`,
   )
   client = new Client({ name: 'tinyagent-sandbox-test', version: '0.0.0' })
-  await client.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI_MAIN, 'mcp', '--config', config],
-      cwd: ws.dir,
-      stderr: 'ignore',
-    }),
-  )
+  transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI_MAIN, 'mcp', '--config', config],
+    cwd: ws.dir,
+    stderr: 'ignore',
+  })
+  await client.connect(transport)
 })
 
 afterAll(async () => {
+  // The SDK's close() ends stdin, then SIGKILLs after 4 s: on a loaded machine that can cut
+  // the server's own cleanup short. A host that waits for the exit is what is tested here:
+  // stdin closed, the server removes every container and exits.
+  const pid = transport?.pid
+  await endStdin(transport)
+  if (pid !== null && pid !== undefined) await exited(pid, 60_000)
   await client?.close()
   await ws?.remove()
   expect(await containersOf(instanceId)).toStrictEqual([])
 })
+
+async function endStdin(stdio: StdioClientTransport | undefined): Promise<void> {
+  // No public way to end only stdin; the transport keeps its child here.
+  const child = (stdio as unknown as { _process?: { stdin?: { end(): void } } } | undefined)
+    ?._process
+  child?.stdin?.end()
+}
+
+async function exited(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      process.kill(pid, 0)
+    } catch {
+      return
+    }
+    if (Date.now() > deadline) throw new Error(`the mcp server (pid ${pid}) did not exit`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
 
 async function call(args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
   const result = (await client.callTool({ name: 'anon_coder', arguments: args })) as CallToolResult
