@@ -5,7 +5,10 @@ export interface RefillSituation {
   readonly ratePerMs: number
   /** Entries ready or being made: taken before a new one. */
   readonly ahead: number
-  /** Some recent code imported a preloaded module: without that, preloading buys nothing. */
+  /**
+   * More preloaded entries are wanted: fewer are kept than the share of recent code that
+   * imports a preloaded module calls for. Code that imports none gains nothing from them.
+   */
   readonly wanted: boolean
   /** How long a plain refill takes. */
   readonly plainMs: number
@@ -34,7 +37,7 @@ export const PRELOAD_MARGIN = 1.25
 export const MAX_DEFER_MS = 1_000
 
 /**
- * What the next refill should be. Preloaded when some recent code wanted it and it pays (see
+ * What the next refill should be. Preloaded when more preloaded entries are wanted and it pays (see
  * `preloadPays`), or to measure the import cost again when that measure is stale and the CPU
  * is free. Preloading never runs while executions need the CPU (`busy`): then the refill is
  * plain if the pool would run dry before it is made, and otherwise waits for the rush to pass

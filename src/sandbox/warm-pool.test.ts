@@ -337,6 +337,27 @@ describe('WarmPool adapting to what it sees', () => {
     await pool.close()
   })
 
+  it('preloads in proportion to the code that imports preloaded modules', async () => {
+    const { pool, clock, made } = adaptivePool({ size: 4, maxSize: 4 })
+    await settle()
+    const take = async (wantsPreloaded: boolean) => {
+      clock.now += 5_000
+      const taken = pool.take({ wantsPreloaded })
+      await settle()
+      return taken?.preloaded
+    }
+    for (let i = 0; i < 20; i++) await take(false)
+    // Plain code takes plain entries first, so those are what it used up and had made again.
+    expect(made.slice(-10)).toEqual(Array(10).fill(false))
+    const kinds: (boolean | undefined)[] = []
+    for (let i = 0; i < 12; i++) kinds.push(await take(i % 4 === 0))
+    // One in four wants pandas: each of those finds a preloaded entry, while no more than one
+    // refill in four preloads.
+    expect(kinds.filter((preloaded, i) => i % 4 === 0 && preloaded)).toHaveLength(3)
+    expect(made.slice(-12).filter((preload) => preload).length).toBeLessThanOrEqual(3)
+    await pool.close()
+  })
+
   it('hands preloaded entries to code that imports them, plain ones to other code', async () => {
     let preloaded = false
     const pool = new WarmPool({

@@ -214,6 +214,17 @@ export class WarmPool {
     }
   }
 
+  /**
+   * Preloaded entries in proportion to the code that wants them, rounded up: print(1) gains
+   * nothing from a preloaded container and its executions lose the CPU its imports took.
+   */
+  #preloadedWanted(now: number): boolean {
+    const share = this.#demand.preloadedShare()
+    if (share < MIN_PRELOADED_SHARE) return false
+    const preloaded = this.#ready.filter((e) => e.preloaded).length + this.#creatingPreloaded
+    return preloaded < Math.ceil(share * this.#target(now))
+  }
+
   /** What a refill choice reads: demand, costs, and the entries already ready or being made. */
   #situation(now: number): RefillSituation {
     const costs = this.#costs.estimate()
@@ -221,7 +232,7 @@ export class WarmPool {
       busy: this.#options.busy?.() ?? false,
       ratePerMs: this.#demand.ratePerMs(now),
       ahead: this.#ready.length + this.#creating.size,
-      wanted: this.#demand.preloadedShare() >= MIN_PRELOADED_SHARE,
+      wanted: this.#preloadedWanted(now),
       ...costs,
       importStale: costs.importStale && this.#creatingPreloaded === 0,
       deferredMs: this.#deferredAt === undefined ? 0 : now - this.#deferredAt,
