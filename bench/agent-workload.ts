@@ -1,4 +1,12 @@
-import type { Sandbox } from '../src/sandbox/sandbox.js'
+/**
+ * What the workloads drive: our Sandbox, or another tree's (the fixed pool the bench compares
+ * against), so only the shape both share.
+ */
+export interface Target {
+  execute(request: { code: string }): Promise<{ status: string }>
+  readonly warm: number
+  readonly config: { readonly pool: { readonly size: number } }
+}
 
 /** What agents send: a bare call, and one that needs pandas (the import a pool can preload). */
 export const SNIPPETS = {
@@ -28,7 +36,7 @@ export function seeded(seed: number): () => number {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function call(sandbox: Sandbox, kind: Kind, calls: Call[]): Promise<void> {
+async function call(sandbox: Target, kind: Kind, calls: Call[]): Promise<void> {
   const started = performance.now()
   const result = await sandbox.execute({ code: SNIPPETS[kind] })
   if (result.status !== 'ok') throw new Error(`${kind} came back ${result.status}`)
@@ -40,7 +48,7 @@ async function call(sandbox: Sandbox, kind: Kind, calls: Call[]): Promise<void> 
  * or pandas, even odds), then thinking for 0.5–3 s, until `seconds` have passed.
  */
 export async function agents(
-  sandbox: Sandbox,
+  sandbox: Target,
   count: number,
   seconds: number,
   seed = 1,
@@ -70,7 +78,7 @@ export async function agents(
  * times, 5 s apart. Only the paced calls are returned: those a slow window after a burst hits.
  */
 export async function burstThenPace(
-  sandbox: Sandbox,
+  sandbox: Target,
   cycles: number,
   paced: number,
 ): Promise<Call[]> {
@@ -96,7 +104,7 @@ export async function burstThenPace(
  * The floor the workloads are measured against: one call at a time, each after the pool has
  * been full for a second, alternating print(1) and pandas, `runs` of each.
  */
-export async function isolated(sandbox: Sandbox, runs: number): Promise<Call[]> {
+export async function isolated(sandbox: Target, runs: number): Promise<Call[]> {
   const calls: Call[] = []
   for (let i = 0; i < 2 * runs; i++) {
     while (sandbox.warm < sandbox.config.pool.size) await sleep(10)

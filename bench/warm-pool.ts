@@ -6,7 +6,14 @@ import { configSchema } from '../src/config/schema.js'
 import { buildContainerSpec } from '../src/engine/container-spec.js'
 import { initHeader } from '../src/engine/init-protocol.js'
 import { Sandbox } from '../src/sandbox/sandbox.js'
-import { agents, burstThenPace, type Call, isolated, SNIPPETS } from './agent-workload.js'
+import {
+  agents,
+  burstThenPace,
+  type Call,
+  isolated,
+  SNIPPETS,
+  type Target,
+} from './agent-workload.js'
 import { percentile, printTable, type Row } from './stats.js'
 
 /**
@@ -18,6 +25,9 @@ import { percentile, printTable, type Row } from './stats.js'
  * BENCH_SECTIONS (default latency,throughput,agents), BENCH_REPEAT (each throughput and
  * agent cell, default 1), BENCH_AGENT_SECONDS (default 60). Each cell prints the 1-minute
  * load average it started under: on a shared machine the figures move with it.
+ * BENCH_FIXED_POOL names a checkout of the fixed pool (`bash bench/support/fixed-pool.sh`
+ * makes one, with its image): its Sandbox then runs the same throughput and agent cells, in
+ * the same process, right before ours.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 50)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
@@ -25,6 +35,9 @@ const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'runc,runsc').split(',')
 const SECTIONS = (process.env.BENCH_SECTIONS ?? 'latency,throughput,agents').split(',')
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1)
 const AGENT_SECONDS = Number(process.env.BENCH_AGENT_SECONDS ?? 60)
+const FIXED_TREE = process.env.BENCH_FIXED_POOL
+/** The image `bench/support/fixed-pool.sh` builds from the fixed pool's own image sources. */
+const FIXED_IMAGE = 'tinyagent-sandbox/python-fixed'
 const exec = promisify(execFile)
 /** The interpreter itself: a version manager's shim (pyenv) would add its own start-up to the floor. */
 const HOST_PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
@@ -100,6 +113,37 @@ function sandboxFor(
   })
 }
 
+/** A sandbox of either tree, as the throughput and agent cells use it. */
+interface Pool extends Target {
+  close(): Promise<void>
+}
+
+interface FixedModule {
+  Sandbox: { create(options: { config: object }): Promise<Pool> }
+}
+
+/** The fixed pool's Sandbox, from its own tree and image; undefined without BENCH_FIXED_POOL. */
+const fixedModule: FixedModule | undefined =
+  FIXED_TREE === undefined
+    ? undefined
+    : ((await import(`${FIXED_TREE}/src/sandbox/sandbox.ts`)) as FixedModule)
+
+function fixedSandbox(
+  runtime: string,
+  poolSize: number,
+  concurrency = 4,
+  preload: readonly string[] = ['numpy', 'pandas'],
+): Promise<Pool> {
+  if (fixedModule === undefined) throw new Error('BENCH_FIXED_POOL is not set')
+  return fixedModule.Sandbox.create({
+    config: {
+      code_execution: { runtime, image: FIXED_IMAGE },
+      orchestrator: { instance_id: `bench-fixed-${runtime}-${poolSize}`, concurrency },
+      pool: { size: poolSize, preload: [...preload] },
+    },
+  })
+}
+
 /**
  * print(1) as code that names pandas in an import it never runs: the pool then counts every
  * take as wanting a preloaded container, so only `busy` and the arrival rate keep it from
@@ -113,16 +157,17 @@ async function warmThroughput(
   concurrency: number,
   preload: readonly string[],
   code = 'print(1)',
+  make: typeof sandboxFor | typeof fixedSandbox = sandboxFor,
 ): Promise<number> {
   const size = Math.min(concurrency, 4)
-  const warm = await sandboxFor(runtime, size, concurrency, preload)
+  const warm = await make(runtime, size, concurrency, preload)
   await waitWarm(warm, size)
   const rate = await throughput(() => warm.execute({ code }), concurrency)
   await warm.close()
   return rate
 }
 
-async function waitWarm(sandbox: Sandbox, count: number): Promise<void> {
+async function waitWarm(sandbox: Target, count: number): Promise<void> {
   while (sandbox.warm < count) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
@@ -202,6 +247,16 @@ async function throughputTable(runtime: string): Promise<void> {
       // The raw loop and the warm paths one after another, the cold path last: on a shared
       // machine the ratio of neighbours is steadier than the figures themselves.
       const raw = await throughput(() => rawDockerode(runtime, 'print(1)'), concurrency)
+      const fixedRate =
+        fixedModule === undefined
+          ? Number.NaN
+          : await warmThroughput(
+              runtime,
+              concurrency,
+              ['numpy', 'pandas'],
+              'print(1)',
+              fixedSandbox,
+            )
       const warmRate = await warmThroughput(runtime, concurrency, ['numpy', 'pandas'])
       const namedRate = await warmThroughput(
         runtime,
@@ -213,8 +268,10 @@ async function throughputTable(runtime: string): Promise<void> {
       const cold = await sandboxFor(runtime, 0, concurrency)
       const coldRate = await throughput(() => cold.execute({ code: 'print(1)' }), concurrency)
       await cold.close()
-      const rates = [raw, coldRate, warmRate, namedRate, bareRate].map((v) => v.toFixed(2))
-      const ratios = [warmRate / raw, namedRate / raw].map((v) => v.toFixed(2))
+      const rates = [raw, coldRate, fixedRate, warmRate, namedRate, bareRate].map((v) =>
+        v.toFixed(2),
+      )
+      const ratios = [fixedRate / raw, warmRate / raw, namedRate / raw].map((v) => v.toFixed(2))
       lines.push(
         `| ${concurrency} | ${rep} | ${startLoad} | ${[...rates, ...ratios].join(' | ')} |`,
       )
@@ -222,18 +279,43 @@ async function throughputTable(runtime: string): Promise<void> {
   }
   console.log(`\nSustained print(1) executions/s, ${runtime}, ${SECONDS} s each`)
   console.log(
-    '| concurrency | run | load | raw dockerode | our cold | our warm (preloaded) | our warm (preloaded, code names pandas) | our warm (no preload) | warm / raw | named / raw |',
+    '| concurrency | run | load | raw dockerode | our cold | fixed pool (preloaded) | our warm (preloaded) | our warm (preloaded, code names pandas) | our warm (no preload) | fixed / raw | warm / raw | named / raw |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const line of lines) console.log(line)
 }
 
-/** Takes so far by what they found, when the sandbox reports its pool. */
-async function takes(
-  sandbox: Sandbox,
-): Promise<{ preloaded: number; plain: number; none: number }> {
-  const pool = (await sandbox.gauges()).pool
+/** Takes so far by what they found; the fixed pool does not count them. */
+async function takes(sandbox: Pool): Promise<{ preloaded: number; plain: number; none: number }> {
+  const pool = sandbox instanceof Sandbox ? (await sandbox.gauges()).pool : undefined
   return pool?.takes ?? { preloaded: Number.NaN, plain: Number.NaN, none: Number.NaN }
+}
+
+/** The pools an agent cell runs against: the fixed one first when given, then ours. */
+function agentPools(runtime: string): [string, () => Promise<Pool>][] {
+  const ours: [string, () => Promise<Pool>] = [
+    'adaptive',
+    () =>
+      Sandbox.create({
+        config: {
+          code_execution: { runtime },
+          orchestrator: { instance_id: `bench-agents-${runtime}` },
+        },
+      }),
+  ]
+  if (fixedModule === undefined) return [ours]
+  const module = fixedModule
+  const fixed: [string, () => Promise<Pool>] = [
+    'fixed',
+    () =>
+      module.Sandbox.create({
+        config: {
+          code_execution: { runtime, image: FIXED_IMAGE },
+          orchestrator: { instance_id: `bench-agents-fixed-${runtime}` },
+        },
+      }),
+  ]
+  return [fixed, ours]
 }
 
 /**
@@ -241,7 +323,7 @@ async function takes(
  * pool adapts; orchestrator.concurrency 4), each in a fresh sandbox whose pool is full first.
  */
 async function agentTable(runtime: string): Promise<void> {
-  const workloads: [string, (sandbox: Sandbox) => Promise<Call[]>][] = [
+  const workloads: [string, (sandbox: Target) => Promise<Call[]>][] = [
     ['one call at a time (floor)', (sandbox) => isolated(sandbox, 10)],
     ['burst of 4, then pandas 1/s', (sandbox) => burstThenPace(sandbox, 3, 8)],
     ['1 agent', (sandbox) => agents(sandbox, 1, AGENT_SECONDS)],
@@ -250,36 +332,35 @@ async function agentTable(runtime: string): Promise<void> {
   const lines: string[] = []
   for (const [name, workload] of workloads) {
     for (let rep = 1; rep <= REPEAT; rep++) {
-      const sandbox = await Sandbox.create({
-        config: {
-          code_execution: { runtime },
-          orchestrator: { instance_id: `bench-agents-${runtime}` },
-        },
-      })
-      await waitWarm(sandbox, sandbox.config.pool.size)
-      const startLoad = load()
-      const before = await takes(sandbox)
-      const calls = await workload(sandbox)
-      const after = await takes(sandbox)
-      await sandbox.close()
-      const found = (['preloaded', 'plain', 'none'] as const).map((k) => after[k] - before[k])
-      const total = found.reduce((a, b) => a + b, 0)
-      const share = `${Math.round((100 * ((found[0] ?? 0) + (found[1] ?? 0))) / total)} % (${found.join('/')})`
-      for (const kind of Object.keys(SNIPPETS) as (keyof typeof SNIPPETS)[]) {
-        const ms = calls.filter((c) => c.kind === kind).map((c) => c.ms)
-        if (ms.length === 0) continue
-        const cells = [50, 90, 99].map((p) => percentile(ms, p).toFixed(0))
-        lines.push(
-          `| ${name} | ${rep} | ${startLoad} | ${kind} | ${ms.length} | ${cells.join(' | ')} | ${share} |`,
-        )
+      for (const [poolName, create] of agentPools(runtime)) {
+        const sandbox = await create()
+        await waitWarm(sandbox, sandbox.config.pool.size)
+        const startLoad = load()
+        const before = await takes(sandbox)
+        const calls = await workload(sandbox)
+        const after = await takes(sandbox)
+        await sandbox.close()
+        const found = (['preloaded', 'plain', 'none'] as const).map((k) => after[k] - before[k])
+        const total = found.reduce((a, b) => a + b, 0)
+        const share = Number.isNaN(total)
+          ? 'not counted'
+          : `${Math.round((100 * ((found[0] ?? 0) + (found[1] ?? 0))) / total)} % (${found.join('/')})`
+        for (const kind of Object.keys(SNIPPETS) as (keyof typeof SNIPPETS)[]) {
+          const ms = calls.filter((c) => c.kind === kind).map((c) => c.ms)
+          if (ms.length === 0) continue
+          const cells = [50, 90, 99].map((p) => percentile(ms, p).toFixed(0))
+          lines.push(
+            `| ${name} | ${poolName} | ${rep} | ${startLoad} | ${kind} | ${ms.length} | ${cells.join(' | ')} | ${share} |`,
+          )
+        }
       }
     }
   }
   console.log(`\nAgent workloads, ${runtime}, default config (ms, request to result)`)
   console.log(
-    '| workload | run | load | snippet | n | p50 | p90 | p99 | takes found ready (preloaded/plain/none) |',
+    '| workload | pool | run | load | snippet | n | p50 | p90 | p99 | takes found ready (preloaded/plain/none) |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const line of lines) console.log(line)
 }
 

@@ -40,13 +40,36 @@ describe('DemandEstimator', () => {
     expect(demand.peak(60)).toBeCloseTo(3)
   })
 
-  it('forgets a burst over about a minute, and a bigger one replaces it at once', () => {
+  it('keeps the largest burst of the last minute, then the next largest, then none', () => {
     const demand = new DemandEstimator({ peakMs: 60_000 })
     for (let i = 0; i < 4; i++) demand.record(0, 500)
-    expect(demand.peak(60_000)).toBeCloseTo(4 * Math.exp(-1))
-    demand.record(60_000, 500) // a lone take does not restart the decayed peak
-    expect(demand.peak(60_000)).toBeCloseTo(4 * Math.exp(-1))
-    for (let i = 0; i < 3; i++) demand.record(70_000, 500)
-    expect(demand.peak(70_000)).toBe(3)
+    for (let i = 0; i < 2; i++) demand.record(30_000, 500)
+    demand.record(50_000, 500) // a lone take does not hide the bursts before it
+    expect(demand.peak(59_999)).toBe(4)
+    expect(demand.peak(60_000)).toBe(2)
+    expect(demand.peak(90_000)).toBe(1)
+    expect(demand.peak(110_000)).toBe(0)
+  })
+
+  it('lets a bigger burst replace a smaller one at once', () => {
+    const demand = new DemandEstimator({ peakMs: 60_000 })
+    for (let i = 0; i < 2; i++) demand.record(0, 500)
+    for (let i = 0; i < 3; i++) demand.record(10_000, 500)
+    expect(demand.peak(10_000)).toBe(3)
+    expect(demand.peak(69_999)).toBe(3)
+  })
+
+  it('estimates the preloaded share from the first take on, then from about the last twenty', () => {
+    const demand = new DemandEstimator()
+    expect(demand.preloadedShare()).toBe(1)
+    demand.record(0, 500, false)
+    expect(demand.preloadedShare()).toBe(0)
+    for (let i = 1; i <= 40; i++) demand.record(i * 1_000, 500, i % 2 === 0)
+    expect(demand.preloadedShare()).toBeGreaterThan(0.4)
+    expect(demand.preloadedShare()).toBeLessThan(0.6)
+    for (let i = 41; i <= 70; i++) demand.record(i * 1_000, 500, false)
+    expect(demand.preloadedShare()).toBeLessThan(0.05)
+    demand.record(71_000, 500) // code the pool could not read says nothing
+    expect(demand.preloadedShare()).toBeLessThan(0.05)
   })
 })

@@ -1,7 +1,7 @@
 /** Parallel calls arrive within a few ms of each other: grouped even when refills are quicker. */
 const MIN_WINDOW_MS = 250
-/** The weight of the newest take in the preloaded share: about the last ten count. */
-const SHARE_ALPHA = 0.2
+/** The weight of the newest take in the preloaded share: about the last twenty count. */
+const SHARE_ALPHA = 0.1
 
 export interface DemandEstimatorOptions {
   /**
@@ -10,7 +10,12 @@ export interface DemandEstimatorOptions {
    * @default 10_000
    */
   readonly rateMs?: number
-  /** How long a burst keeps counting (the decay's time constant of its peak). @default 60_000 */
+  /**
+   * How long a burst keeps counting: the peak is the largest burst seen this long ago or
+   * since, so an agent whose parallel calls come every half minute finds the pool sized for
+   * them each time, and a minute after the last one the pool is back to its floor.
+   * @default 60_000
+   */
   readonly peakMs?: number
 }
 
@@ -45,10 +50,15 @@ export class DemandEstimator {
   readonly #peakMs: number
   /** Times of the takes inside the last burst window. */
   #recent: number[] = []
-  #peak = 0
-  #peakAt = 0
+  /**
+   * Bursts still inside the peak window that no later, larger one hides: oldest first,
+   * sizes falling, so the first is the peak (a sliding maximum).
+   */
+  #bursts: { at: number; size: number }[] = []
   /** Of the takes that said, the share whose code imports what preloaded entries hold. */
   #preloadedShare = 1
+  /** Takes that said whether they want one: the first ones are averaged plainly. */
+  #shareSamples = 0
 
   constructor(options: DemandEstimatorOptions = {}) {
     const rateMs = options.rateMs ?? 10_000
@@ -62,16 +72,19 @@ export class DemandEstimator {
    * `wantsPreloaded`, when known, says whether the code imports a preloaded module.
    */
   record(now: number, windowMs: number, wantsPreloaded?: boolean): void {
-    if (wantsPreloaded !== undefined)
-      this.#preloadedShare += SHARE_ALPHA * (Number(wantsPreloaded) - this.#preloadedShare)
+    if (wantsPreloaded !== undefined) {
+      // A plain mean until there are 1 / SHARE_ALPHA samples, then a moving one: the prior
+      // (1) is gone with the first sample rather than fading over dozens.
+      const weight = Math.max(SHARE_ALPHA, 1 / ++this.#shareSamples)
+      this.#preloadedShare += weight * (Number(wantsPreloaded) - this.#preloadedShare)
+    }
     for (const count of this.#counts) count.add(now)
     const window = Math.max(windowMs, MIN_WINDOW_MS)
     this.#recent = this.#recent.filter((at) => now - at < window)
     this.#recent.push(now)
-    if (this.#recent.length >= this.peak(now)) {
-      this.#peak = this.#recent.length
-      this.#peakAt = now
-    }
+    const size = this.#recent.length
+    while ((this.#bursts.at(-1)?.size ?? Number.POSITIVE_INFINITY) <= size) this.#bursts.pop()
+    this.#bursts.push({ at: now, size })
   }
 
   /** Takes per ms over the last `rateMs` or so: what predicts when an entry in line is taken. */
@@ -97,8 +110,10 @@ export class DemandEstimator {
     return count === undefined ? 0 : count.at(now) / count.timeMs
   }
 
-  /** The largest burst seen, shrinking by e^(−age / peakMs) since it was seen. */
+  /** The largest burst seen within the last `peakMs`; 0 when none is. */
   peak(now: number): number {
-    return this.#peak * Math.exp(-(now - this.#peakAt) / this.#peakMs)
+    while (this.#bursts.length > 0 && now - (this.#bursts[0]?.at ?? now) >= this.#peakMs)
+      this.#bursts.shift()
+    return this.#bursts[0]?.size ?? 0
   }
 }

@@ -188,10 +188,10 @@ export class Sandbox implements Executor {
       ...(request.signal ? [request.signal] : []),
     ])
     const { onOutput } = request
-    const { result, imageId } = await this.#queue.add(
-      () => this.#run(id, validated, signal, onOutput),
-      signal,
-    )
+    const { result, imageId } = await this.#queue
+      .add(() => this.#run(id, validated, signal, onOutput), signal)
+      // Its slot is free now: the pool may make what it put off while the slot was taken.
+      .finally(() => this.#pool?.nudge())
     return this.#finish(result, { ...finish, imageId })
   }
 

@@ -26,9 +26,9 @@ describe('targetSize', () => {
     expect(targetSize({ ratePerMs: 1, peak: 50, refillMs: 5_000 }, bounds)).toBe(4)
   })
 
-  it('returns to the floor as a burst decays', () => {
-    const sizes = [4, 3.5, 2.5, 1.2, 0.3].map((peak) => targetSize({ ...quiet, peak }, bounds))
-    expect(sizes).toEqual([4, 4, 3, 2, 2])
+  it('returns to the floor as bursts leave the peak window', () => {
+    const sizes = [4, 3, 2, 1, 0].map((peak) => targetSize({ ...quiet, peak }, bounds))
+    expect(sizes).toEqual([4, 3, 2, 2, 2])
   })
 })
 

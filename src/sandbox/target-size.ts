@@ -21,23 +21,20 @@ export function sizeBounds(
 export interface Demand {
   /** Takes per ms, lately. */
   readonly ratePerMs: number
-  /** The recent burst: takes that came within one refill of each other, decaying. */
+  /** The largest recent burst: takes that came within one refill of each other. */
   readonly peak: number
   /** How long a refill takes now. */
   readonly refillMs: number
 }
 
-/** A decayed peak this close to the integer below counts as that integer. */
-const SLACK = 0.1
-
 /**
  * How many containers to keep ready or starting: enough for the recent burst to come again,
  * plus the executions expected while its refills are made (rate × refill time, rounded to
  * the nearest whole one, so a lone take now and then does not grow the pool). As the rate
- * and the peak decay, the size returns to the floor.
+ * decays and the burst leaves the peak window, the size returns to the floor.
  */
 export function targetSize(demand: Demand, bounds: SizeBounds): number {
-  const burst = Math.max(0, Math.ceil(demand.peak - SLACK))
+  const burst = Math.max(0, Math.ceil(demand.peak))
   const during = Math.round(demand.ratePerMs * demand.refillMs)
   return Math.min(bounds.max, Math.max(bounds.min, burst + during))
 }

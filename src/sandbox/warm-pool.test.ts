@@ -36,7 +36,7 @@ const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve,
  */
 function adaptivePool(
   options: { size: number; maxSize: number; plainMs?: number; importMs?: number } & Partial<
-    Pick<WarmPoolOptions, 'busy' | 'preloading'>
+    Pick<WarmPoolOptions, 'busy' | 'preloading' | 'adjustEveryMs'>
   >,
 ) {
   const clock = { now: 0 }
@@ -47,7 +47,7 @@ function adaptivePool(
   const pool = new WarmPool({
     ...options,
     idleMs: 3_600_000,
-    adjustEveryMs: 2,
+    adjustEveryMs: options.adjustEveryMs ?? 2,
     logger: silentLogger,
     now: () => clock.now,
     remove: async (removed) => {
@@ -304,6 +304,28 @@ describe('WarmPool adapting to what it sees', () => {
     expect(made).toEqual([true, true, false, true, true])
     expect([pool.take()?.preloaded, pool.take()?.preloaded]).toEqual([true, true])
     await pool.close()
+  })
+
+  it('starts a refill put off for a rush when an execution ends, not on the next tick', async () => {
+    let busy = false
+    const { pool, close, made } = adaptivePool({
+      size: 2,
+      maxSize: 2,
+      busy: () => busy,
+      adjustEveryMs: 3_600_000,
+    })
+    await settle()
+    busy = true
+    pool.take()
+    await settle()
+    expect(made).toEqual([true, true]) // one still ready: put off
+    busy = false
+    await settle()
+    expect(made).toEqual([true, true]) // the next tick is an hour away
+    pool.nudge()
+    await settle()
+    expect(made).toEqual([true, true, true])
+    await close()
   })
 
   it('makes a refill put off for a rush plain after all once the rush has lasted a second', async () => {

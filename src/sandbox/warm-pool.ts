@@ -2,6 +2,7 @@ import type { StartedContainer } from '../engine/container-engine.js'
 import type { Logger } from '../logger.js'
 import type { Workspace } from '../workspace/workspace.js'
 import { DemandEstimator } from './demand-estimator.js'
+import { preloadedCount } from './preloaded-count.js'
 import { chooseRefill, type RefillSituation, shouldUpgrade } from './refill-choice.js'
 import { RefillCosts } from './refill-costs.js'
 import { type SizeBounds, targetSize } from './target-size.js'
@@ -64,7 +65,7 @@ export interface WarmPoolOptions {
 const MAX_BACKOFF_MS = 30_000
 /**
  * Preloading is wanted while at least this share of recent takes came with code that imports
- * a preloaded module (a moving share: one such take keeps it wanted for the next six or so).
+ * a preloaded module (a moving share: one such take keeps it wanted for the next seven or so).
  */
 const MIN_PRELOADED_SHARE = 0.05
 
@@ -128,7 +129,14 @@ export class WarmPool {
     const index = this.#pick(hint)
     const [entry] = index === -1 ? [] : this.#ready.splice(index, 1)
     if (entry !== undefined) this.#replacing.delete(entry)
-    this.#takes[entry === undefined ? 'none' : entry.preloaded ? 'preloaded' : 'plain']++
+    const found = entry === undefined ? 'none' : entry.preloaded ? 'preloaded' : 'plain'
+    this.#takes[found]++
+    this.#options.logger.debug('warm pool take', {
+      found,
+      wantsPreloaded: hint.wantsPreloaded,
+      ready: this.#ready.length,
+      creating: this.#creating.size,
+    })
     this.#refill()
     return entry
   }
@@ -136,6 +144,17 @@ export class WarmPool {
   /** Removes a used entry in the background; an entry is never handed out twice. */
   release(entry: WarmEntry): void {
     this.#dispose(entry)
+  }
+
+  /**
+   * An execution has ended: refills put off while it ran can start now rather than on the
+   * next tick, so a burst's replacements are ready sooner for the next one.
+   */
+  nudge(): void {
+    if (this.#closed) return
+    const now = this.#now()
+    this.#refill()
+    this.#upgrade(now)
   }
 
   /** Resolves when every entry this pool made is gone. */
@@ -203,8 +222,13 @@ export class WarmPool {
     }
   }
 
+  /**
+   * Only once no refill is being made: an upgrade is CPU spent for later, and refills are
+   * what the next take needs first.
+   */
   #upgrade(now: number): void {
     if (this.#retryTimer !== undefined || !(this.#options.preloading ?? true)) return
+    if (this.#creating.size > 0) return
     for (const plain of this.#ready.filter((e) => !e.preloaded && !this.#replacing.has(e))) {
       const situation = this.#situation(now)
       if (!shouldUpgrade(situation)) return
@@ -215,14 +239,15 @@ export class WarmPool {
   }
 
   /**
-   * Preloaded entries in proportion to the code that wants them, rounded up: print(1) gains
-   * nothing from a preloaded container and its executions lose the CPU its imports took.
+   * Fewer preloaded entries are ready or being made than the code seen lately calls for (see
+   * preloaded-count.ts): print(1) gains nothing from a preloaded container, and the CPU its
+   * imports took is lost to executions.
    */
   #preloadedWanted(now: number): boolean {
     const share = this.#demand.preloadedShare()
     if (share < MIN_PRELOADED_SHARE) return false
     const preloaded = this.#ready.filter((e) => e.preloaded).length + this.#creatingPreloaded
-    return preloaded < Math.ceil(share * this.#target(now))
+    return preloaded < preloadedCount(share, this.#target(now))
   }
 
   /** What a refill choice reads: demand, costs, and the entries already ready or being made. */
@@ -248,6 +273,10 @@ export class WarmPool {
       .then((entry) => {
         this.#failures = 0
         this.#costs.record(entry.preloaded, this.#now() - startedAt)
+        this.#options.logger.debug('warm pool entry ready', {
+          preloaded: entry.preloaded,
+          ms: Math.round(this.#now() - startedAt),
+        })
         if (this.#closed) return this.#dispose(entry)
         this.#ready.push(entry)
         // Still ready (a take, a removal or close would have cleared it): it goes now.
