@@ -58,7 +58,10 @@ const NO_FILES: CollectedFiles = { files: [], filesTruncated: false }
 export async function executeInContainer(
   execution: ContainerExecution,
 ): Promise<RunResult | 'aborted'> {
-  const lease = leaseWarm(execution) ?? (await startCold(execution))
+  const warm = await leaseWarm(execution)
+  // Aborted while waiting for a warm container: no cold one is started for it.
+  if (warm === undefined && execution.signal.aborted) return 'aborted'
+  const lease = warm ?? (await startCold(execution))
   if (!('container' in lease))
     return engineErrorResult(execution.id, execution.runtime, lease.error)
   try {

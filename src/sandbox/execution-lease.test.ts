@@ -10,7 +10,9 @@ const config = configSchema.parse({})
 /** A pool that records what it was asked for and has nothing ready. */
 function askingPool(): { pool: WarmPool; asked: TakeHint[] } {
   const asked: TakeHint[] = []
-  const pool = { take: (hint: TakeHint) => void asked.push(hint) } as unknown as WarmPool
+  const pool = {
+    acquire: async (hint: TakeHint) => void asked.push(hint),
+  } as unknown as WarmPool
   return { pool, asked }
 }
 
@@ -29,24 +31,24 @@ function execution(pool: WarmPool, code: string, setupCode?: string): ContainerE
 }
 
 describe('leaseWarm', () => {
-  it('asks for a preloaded container when the code imports a preloaded module', () => {
+  it('asks for a preloaded container when the code imports a preloaded module', async () => {
     const { pool, asked } = askingPool()
-    leaseWarm(execution(pool, 'import pandas as pd\nprint(pd.__version__)'))
-    leaseWarm(execution(pool, 'print(df)', 'import numpy as np\ndf = np.zeros(3)'))
+    await leaseWarm(execution(pool, 'import pandas as pd\nprint(pd.__version__)'))
+    await leaseWarm(execution(pool, 'print(df)', 'import numpy as np\ndf = np.zeros(3)'))
     expect(asked).toEqual([{ wantsPreloaded: true }, { wantsPreloaded: true }])
   })
 
-  it('asks for a plain container for other code', () => {
+  it('asks for a plain container for other code', async () => {
     const { pool, asked } = askingPool()
-    leaseWarm(execution(pool, 'import json\nprint(json.dumps(1))'))
+    await leaseWarm(execution(pool, 'import json\nprint(json.dumps(1))'))
     expect(asked).toEqual([{ wantsPreloaded: false }])
   })
 
-  it('does not take from the pool when the request lowers a limit', () => {
+  it('does not take from the pool when the request lowers a limit', async () => {
     const { pool, asked } = askingPool()
     const lowered = execution(pool, 'print(1)')
     const request = { ...lowered.request, limits: { ...lowered.request.limits, memory_mb: 64 } }
-    expect(leaseWarm({ ...lowered, request, logger: silentLogger })).toBeUndefined()
+    expect(await leaseWarm({ ...lowered, request, logger: silentLogger })).toBeUndefined()
     expect(asked).toEqual([])
   })
 })

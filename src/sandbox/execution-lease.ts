@@ -33,8 +33,11 @@ type LeaseContext = Pick<
   'engine' | 'config' | 'logger' | 'owner' | 'runtime' | 'hostFiles' | 'id'
 >
 
-/** A warm container from the pool, when one is ready and the request keeps the configured limits. */
-export function leaseWarm(execution: ContainerExecution): Lease | undefined {
+/**
+ * A warm container from the pool, when one is ready (or lands sooner than a cold start would
+ * be ready) and the request keeps the configured limits.
+ */
+export async function leaseWarm(execution: ContainerExecution): Promise<Lease | undefined> {
   const configured = execution.config.code_execution.limits
   const lowered = Object.entries(execution.request.limits).some(
     ([key, value]) => configured[key as keyof typeof configured] !== value,
@@ -44,7 +47,7 @@ export function leaseWarm(execution: ContainerExecution): Lease | undefined {
   const { code, setupCode = '' } = execution.request
   // Code that imports a preloaded module gets a preloaded container first; other code a plain one.
   const wantsPreloaded = importsAnyOf([code, setupCode], execution.config.pool.preload)
-  const entry = pool.take({ wantsPreloaded })
+  const entry = await pool.acquire({ wantsPreloaded }, execution.signal)
   if (entry === undefined) return undefined
   return {
     container: entry.container,

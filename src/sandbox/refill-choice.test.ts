@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { chooseRefill, type RefillSituation, shouldUpgrade } from './refill-choice.js'
 
-/** runc-like costs: a plain refill 200 ms, `import pandas` 400 ms more. */
+/**
+ * runc-like costs: a plain refill 200 ms, `import pandas` 400 ms more; executions have kept
+ * the CPU busy lately, so only the predicted wait decides.
+ */
 const base: RefillSituation = {
   busy: false,
   ratePerMs: 0,
@@ -11,6 +14,7 @@ const base: RefillSituation = {
   importMs: 400,
   importStale: false,
   deferredMs: 0,
+  busyShare: 1,
 }
 const perSecond = (n: number): number => n / 1_000
 
@@ -42,6 +46,16 @@ describe('chooseRefill', () => {
     const pace = { ...base, ratePerMs: perSecond(4) }
     expect(chooseRefill({ ...pace, ahead: 0 })).toBe('plain')
     expect(chooseRefill({ ...pace, ahead: 3 })).toBe('preloaded')
+  })
+
+  it('preloads however soon it is taken while executions leave the CPU mostly idle', () => {
+    // Under gVisor an agent's next call may come before a 2 s import is done: its take waits
+    // for the preloaded entry rather than paying the import on a plain one.
+    const agent = { ...base, ratePerMs: perSecond(1), importMs: 2_000, ahead: 0 }
+    expect(chooseRefill({ ...agent, busyShare: 0.1 })).toBe('preloaded')
+    expect(chooseRefill({ ...agent, busyShare: 0.3 })).toBe('plain')
+    expect(chooseRefill({ ...agent, busyShare: 0.1, busy: true, ahead: 1 })).toBe('later')
+    expect(shouldUpgrade({ ...agent, busyShare: 0.1 })).toBe(true)
   })
 
   it('makes a plain one when no recent code imported a preloaded module', () => {

@@ -18,6 +18,8 @@ export interface RefillSituation {
   readonly importStale: boolean
   /** How long refills have been put off for a rush so far (0 when none is). */
   readonly deferredMs: number
+  /** The share of recent time executions kept the CPU busy (see busy-share.ts). */
+  readonly busyShare: number
 }
 
 /** `later`: make nothing now; the pool asks again on its next tick. */
@@ -31,14 +33,23 @@ export type RefillChoice = 'preloaded' | 'plain' | 'later'
 export const PRELOAD_MARGIN = 1.25
 
 /**
+ * Executions that kept the CPU busy less than this share of the last seconds leave room for
+ * imports, whenever the next take comes: a take that finds its preloaded entry still starting
+ * waits for it (see take-choice.ts), which costs code that imports pandas no more than the
+ * import on a plain entry would. An agent's calls between think times are far below it; an
+ * execution loop is far above.
+ */
+export const MAX_BUSY_SHARE = 0.3
+
+/**
  * A refill put off this long for a rush is made plain after all: a rush of short executions
  * is over by then; a long execution is no reason to leave the pool short.
  */
 export const MAX_DEFER_MS = 1_000
 
 /**
- * What the next refill should be. Preloaded when more preloaded entries are wanted and it pays (see
- * `preloadPays`), or to measure the import cost again when that measure is stale and the CPU
+ * What the next refill should be. Preloaded when more preloaded entries are wanted and it is
+ * affordable (the CPU has been mostly idle, or see `preloadPays`), or to measure the import cost again when that measure is stale and the CPU
  * is free. Preloading never runs while executions need the CPU (`busy`): then the refill is
  * plain if the pool would run dry before it is made, and otherwise waits for the rush to pass
  * (up to MAX_DEFER_MS), so it can still preload.
@@ -48,14 +59,19 @@ export function chooseRefill(situation: RefillSituation): RefillChoice {
   if (!wanted) return 'plain'
   // Once it stops preloading, the pool would never learn that preloading pays again.
   if (situation.importStale && !busy) return 'preloaded'
-  if (!preloadPays(situation)) return 'plain'
+  if (!affordable(situation)) return 'plain'
   if (!busy) return 'preloaded'
   return ahead > ratePerMs * plainMs && deferredMs < MAX_DEFER_MS ? 'later' : 'plain'
 }
 
 /** Whether to replace a plain entry made during a rush with a preloaded one, now it has passed. */
 export function shouldUpgrade(situation: RefillSituation): boolean {
-  return situation.wanted && !situation.busy && preloadPays(situation)
+  return situation.wanted && !situation.busy && affordable(situation)
+}
+
+/** The imports cost executions nothing: the CPU has been mostly idle, or they would be done first. */
+function affordable(situation: RefillSituation): boolean {
+  return situation.busyShare < MAX_BUSY_SHARE || preloadPays(situation)
 }
 
 /**

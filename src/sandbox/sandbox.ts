@@ -221,8 +221,9 @@ export class Sandbox implements Executor {
       idleMs: pool.idle_seconds * 1_000,
       preloading: preload.length > 0,
       // Preloading is CPU work (seconds of it under gVisor): never beside executions waiting
-      // for a slot, nor beside as many running ones as half the cores can take.
-      busy: () => this.#queue.waiting > 0 || this.#queue.running >= cpuBound,
+      // for a slot, nor beside as many running ones as half the cores can take. Those waiting
+      // for a warm container being made are not running code.
+      busy: (waiting) => this.#queue.waiting > 0 || this.#queue.running - waiting >= cpuBound,
       logger: this.#logger,
       create: async (options) => {
         const id = randomUUID()

@@ -266,17 +266,25 @@ describe('WarmPool adapting to what it sees', () => {
     await close()
   })
 
-  it('refills plain when containers are taken before their imports would pay off', async () => {
-    // Twenty takes a second: a container waits ~100 ms, the imports take 400.
+  it('refills plain when a busy CPU would see containers taken before their imports pay off', async () => {
+    // Twenty takes a second, each execution running until the next: the pool's ticks see the
+    // CPU busy, refills are decided as each execution ends. A container waits ~100 ms, the
+    // imports take 400.
+    let running = false
     const { pool, advance, close, made } = adaptivePool({
       size: 2,
       maxSize: 2,
       plainMs: 100,
       importMs: 400,
+      busy: () => running,
     })
     for (let i = 0; i < 200; i++) {
-      await advance(50)
+      running = true
       pool.take()
+      await advance(50)
+      await settle() // a tick samples the CPU busy
+      running = false
+      pool.nudge()
     }
     await settle()
     // Plain, but for one preloaded refill after every five plain ones, to measure the import
@@ -438,7 +446,121 @@ describe('WarmPool adapting to what it sees', () => {
       ready: 1,
       targetSize: 2,
       takes: { preloaded: 1, plain: 1, none: 1 },
+      waits: 0,
     })
     await pool.close()
+  })
+})
+
+describe('WarmPool.acquire: waiting for an entry being made', () => {
+  /** Two preloaded entries taken at t = 1.1 s: their replacements are due at 2.2 s. */
+  async function emptied(importMs: number) {
+    const pool = adaptivePool({ size: 2, maxSize: 2, importMs })
+    await pool.advance(importMs)
+    await settle()
+    pool.pool.take({ wantsPreloaded: true })
+    pool.pool.take({ wantsPreloaded: true })
+    await settle()
+    expect(pool.made).toEqual([true, true, true, true])
+    return pool
+  }
+
+  it('waits for a preloaded entry that lands before a cold start and its import would', async () => {
+    const { pool, advance, close } = await emptied(1_000)
+    await advance(600)
+    let got: WarmEntry | undefined
+    const acquired = pool.acquire({ wantsPreloaded: true }).then((entry) => {
+      got = entry
+    })
+    await settle()
+    expect(got).toBeUndefined() // waiting: 400 ms left against 1 s
+    await advance(400)
+    await acquired
+    expect(got?.preloaded).toBe(true)
+    expect(pool.gauges().takes.preloaded).toBe(3)
+    expect(pool.gauges().waits).toBe(1)
+    await settle()
+    // The claimed one is the take's: the pool makes another for itself.
+    expect(pool.gauges().targetSize).toBe(2)
+    await close()
+  })
+
+  it('never makes more at once than its ceiling, those takes wait for included', async () => {
+    const { pool, advance, close, made } = await emptied(1_000)
+    await advance(600)
+    const acquired = pool.acquire({ wantsPreloaded: true })
+    await settle()
+    // The claimed one is no longer the pool's, but two are being made already: no third.
+    expect(made).toHaveLength(4)
+    await advance(400)
+    expect((await acquired)?.preloaded).toBe(true)
+    await settle()
+    expect(made).toHaveLength(5)
+    await close()
+  })
+
+  it('tells busy() how many running executions only wait for an entry', async () => {
+    const waiting: number[] = []
+    const pool = adaptivePool({
+      size: 2,
+      maxSize: 2,
+      importMs: 1_000,
+      busy: (count) => {
+        waiting.push(count)
+        return false
+      },
+    })
+    await pool.advance(1_000)
+    await settle()
+    pool.pool.take({ wantsPreloaded: true })
+    pool.pool.take({ wantsPreloaded: true })
+    await pool.advance(600)
+    const acquired = pool.pool.acquire({ wantsPreloaded: true })
+    await settle()
+    expect(waiting.at(-1)).toBe(1)
+    await pool.advance(400)
+    await acquired
+    await settle()
+    expect(waiting.at(-1)).toBe(0)
+    await pool.close()
+  })
+
+  it('gives up after what the other way would cost, and the entry lands ready later', async () => {
+    const { pool, advance, close } = await emptied(30)
+    await advance(10) // 20 ms left against 30: worth a wait, never longer than 30 ms
+    const started = performance.now()
+    expect(await pool.acquire({ wantsPreloaded: true })).toBeUndefined()
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25)
+    expect(pool.gauges().takes.none).toBe(1)
+    expect(pool.gauges().waits).toBe(0)
+    await advance(20)
+    await settle()
+    expect(pool.ready).toBe(2)
+    await close()
+  })
+
+  it('stops waiting when its execution is aborted', async () => {
+    const { pool, advance, close } = await emptied(1_000)
+    await advance(100)
+    const controller = new AbortController()
+    const acquired = pool.acquire({ wantsPreloaded: true }, controller.signal)
+    await settle()
+    const aborted = performance.now()
+    controller.abort()
+    expect(await acquired).toBeUndefined()
+    expect(performance.now() - aborted).toBeLessThan(500) // not the 1 s it would have waited
+    await advance(900)
+    await settle()
+    expect(pool.ready).toBe(2)
+    await close()
+  })
+
+  it('runs cold rather than wait for an entry that lands later than a cold start', async () => {
+    const { pool, close } = await emptied(1_000)
+    // Nothing of the refills has passed: 1 s left, no better than a cold start and import.
+    const started = performance.now()
+    expect(await pool.acquire({ wantsPreloaded: true })).toBeUndefined()
+    expect(performance.now() - started).toBeLessThan(500)
+    await close()
   })
 })

@@ -1,10 +1,12 @@
 import type { StartedContainer } from '../engine/container-engine.js'
 import type { Logger } from '../logger.js'
 import type { Workspace } from '../workspace/workspace.js'
+import { BusyShare } from './busy-share.js'
 import { DemandEstimator } from './demand-estimator.js'
 import { preloadedCount } from './preloaded-count.js'
 import { chooseRefill, type RefillSituation, shouldUpgrade } from './refill-choice.js'
 import { RefillCosts } from './refill-costs.js'
+import { chooseTake } from './take-choice.js'
 import { type SizeBounds, targetSize } from './target-size.js'
 
 /** A started container waiting for code, with its own workspace when file operations are on. */
@@ -33,8 +35,17 @@ export interface PoolGauges {
   readonly ready: number
   /** Entries the pool keeps ready or starting now, between its floor and its ceiling. */
   readonly targetSize: number
-  /** Takes so far, by what they found: a preloaded entry, a plain one, or none (run cold). */
+  /** Takes so far, by what they got: a preloaded entry, a plain one, or none (run cold). */
   readonly takes: { readonly preloaded: number; readonly plain: number; readonly none: number }
+  /** Of those takes, how many waited for an entry being made rather than finding one ready. */
+  readonly waits: number
+}
+
+/** An entry being made; `claimant`, when set, is a take waiting for it. */
+interface Creation {
+  readonly preload: boolean
+  readonly startedAt: number
+  claimant: ((entry: WarmEntry | undefined) => void) | undefined
 }
 
 export interface WarmPoolOptions {
@@ -52,9 +63,10 @@ export interface WarmPoolOptions {
   readonly preloading?: boolean
   /**
    * Whether executions need the CPU now (some wait for a slot, or every slot is running):
-   * then refills do not preload. @default () => false
+   * then refills do not preload. `waiting` of the running executions are only waiting for an
+   * entry being made (see `acquire`) and use no CPU. @default () => false
    */
-  readonly busy?: () => boolean
+  readonly busy?: (waiting: number) => boolean
   /** How often the pool looks again: deferred refills, shrinking, idle entries. @default 250 */
   readonly adjustEveryMs?: number
   readonly logger: Logger
@@ -82,14 +94,14 @@ export class WarmPool {
   readonly #bounds: SizeBounds
   readonly #demand = new DemandEstimator()
   readonly #costs = new RefillCosts()
+  readonly #busyShare = new BusyShare()
   readonly #ready: WarmEntry[] = []
-  readonly #creating = new Set<Promise<void>>()
-  /** Of those being made, how many preload. */
-  #creatingPreloaded = 0
+  readonly #creating = new Map<Promise<void>, Creation>()
   /** Plain entries a preloaded one is being made to replace. */
   readonly #replacing = new Set<WarmEntry>()
   readonly #disposing = new Set<Promise<void>>()
   readonly #takes = { preloaded: 0, plain: 0, none: 0 }
+  #waits = 0
   readonly #timer: NodeJS.Timeout
   /** When refills were first put off for the rush now on; undefined when none are. */
   #deferredAt: number | undefined
@@ -118,27 +130,45 @@ export class WarmPool {
       ready: this.#ready.length,
       targetSize: this.#target(this.#now()),
       takes: { ...this.#takes },
+      waits: this.#waits,
     }
   }
 
-  /** A ready, living, fresh entry, or undefined (then run cold). The caller must `release` it. */
+  /**
+   * A ready, living, fresh entry, or undefined (then run cold); never waits. The caller must
+   * `release` it.
+   */
   take(hint: TakeHint = {}): WarmEntry | undefined {
-    const now = this.#now()
-    this.#demand.record(now, this.#costs.estimate().refillMs, hint.wantsPreloaded)
-    this.#dropUnusable(now)
-    const index = this.#pick(hint)
-    const [entry] = index === -1 ? [] : this.#ready.splice(index, 1)
-    if (entry !== undefined) this.#replacing.delete(entry)
-    const found = entry === undefined ? 'none' : entry.preloaded ? 'preloaded' : 'plain'
-    this.#takes[found]++
-    this.#options.logger.debug('warm pool take', {
-      found,
+    this.#record(hint)
+    return this.#counted(hint, this.#takeReady(hint), false)
+  }
+
+  /**
+   * Like `take`, but when an entry being made should land sooner than the other ways to a
+   * container (see take-choice.ts), waits for it, at most as long as the best other way would
+   * take; then, or when `signal` aborts, it takes what is ready or returns undefined.
+   */
+  async acquire(hint: TakeHint = {}, signal?: AbortSignal): Promise<WarmEntry | undefined> {
+    const now = this.#record(hint)
+    const inFlight = [...this.#creating.values()].filter((c) => c.claimant === undefined)
+    const { plainMs, importMs } = this.#costs.estimate()
+    const choice = chooseTake({
       wantsPreloaded: hint.wantsPreloaded,
-      ready: this.#ready.length,
-      creating: this.#creating.size,
+      readyPreloaded: this.#ready.some((e) => e.preloaded),
+      readyPlain: this.#ready.some((e) => !e.preloaded),
+      inFlight: inFlight.map((c) => ({
+        preloaded: c.preload,
+        remainingMs: Math.max(0, plainMs + (c.preload ? importMs : 0) - (now - c.startedAt)),
+      })),
+      plainMs,
+      importMs,
     })
-    this.#refill()
-    return entry
+    const creation = choice.kind === 'wait' ? inFlight[choice.index] : undefined
+    if (choice.kind !== 'wait' || creation === undefined)
+      return this.#counted(hint, this.#takeReady(hint), false)
+    const claimed = await this.#claim(creation, choice.maxWaitMs, signal)
+    if (claimed !== undefined) return this.#counted(hint, claimed, true)
+    return this.#counted(hint, signal?.aborted ? undefined : this.#takeReady(hint), false)
   }
 
   /** Removes a used entry in the background; an entry is never handed out twice. */
@@ -166,8 +196,85 @@ export class WarmPool {
     // disposed as it lands): a host that gives a closing process a few seconds (an MCP
     // client) must not find containers left.
     for (const entry of this.#ready.splice(0)) this.#dispose(entry)
-    await Promise.allSettled([...this.#creating])
+    await Promise.allSettled([...this.#creating.keys()])
     await Promise.allSettled([...this.#disposing])
+  }
+
+  /** The take counts toward demand; entries that can no longer be handed out go first. */
+  #record(hint: TakeHint): number {
+    const now = this.#now()
+    this.#demand.record(now, this.#costs.estimate().refillMs, hint.wantsPreloaded)
+    this.#dropUnusable(now)
+    return now
+  }
+
+  #takeReady(hint: TakeHint): WarmEntry | undefined {
+    const index = this.#pick(hint)
+    const [entry] = index === -1 ? [] : this.#ready.splice(index, 1)
+    if (entry !== undefined) this.#replacing.delete(entry)
+    return entry
+  }
+
+  /** Counts what a take got, and refills: a claimed creation no longer counts as the pool's. */
+  #counted(hint: TakeHint, entry: WarmEntry | undefined, waited: boolean): WarmEntry | undefined {
+    const found = entry === undefined ? 'none' : entry.preloaded ? 'preloaded' : 'plain'
+    this.#takes[found]++
+    if (waited) this.#waits++
+    this.#options.logger.debug('warm pool take', {
+      found,
+      waited,
+      wantsPreloaded: hint.wantsPreloaded,
+      ready: this.#ready.length,
+      creating: this.#creating.size,
+    })
+    this.#refill()
+    return entry
+  }
+
+  /**
+   * Waits for `creation` to land, at most `maxWaitMs`, or until `signal` aborts; what lands
+   * after that goes to the ready entries as any other. The pool refills for it at once.
+   */
+  #claim(
+    creation: Creation,
+    maxWaitMs: number,
+    signal?: AbortSignal,
+  ): Promise<WarmEntry | undefined> {
+    return new Promise((resolve) => {
+      const give = (entry: WarmEntry | undefined): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', giveUp)
+        resolve(entry)
+      }
+      const giveUp = (): void => {
+        if (creation.claimant !== give) return
+        creation.claimant = undefined
+        give(undefined)
+      }
+      const timer = setTimeout(giveUp, maxWaitMs)
+      creation.claimant = give
+      signal?.addEventListener('abort', giveUp, { once: true })
+      if (signal?.aborted) giveUp()
+      this.#refill()
+    })
+  }
+
+  #busy(): boolean {
+    let waiting = 0
+    for (const creation of this.#creating.values()) if (creation.claimant !== undefined) waiting++
+    return this.#options.busy?.(waiting) ?? false
+  }
+
+  /** Entries being made that no take waits for: the pool's own. */
+  #unclaimed(preloaded?: boolean): number {
+    let count = 0
+    for (const creation of this.#creating.values())
+      if (
+        creation.claimant === undefined &&
+        (preloaded === undefined || creation.preload === preloaded)
+      )
+        count++
+    return count
   }
 
   #target(now: number): number {
@@ -194,6 +301,7 @@ export class WarmPool {
   #adjust(): void {
     if (this.#closed) return
     const now = this.#now()
+    this.#busyShare.sample(now, this.#busy())
     this.#dropUnusable(now)
     this.#shrink(this.#target(now))
     this.#refill()
@@ -204,12 +312,17 @@ export class WarmPool {
     if (this.#closed || this.#retryTimer !== undefined) return
     const now = this.#now()
     const target = this.#target(now)
-    if (this.#ready.length + this.#creating.size >= target) {
+    if (this.#ready.length + this.#unclaimed() >= target) {
       this.#deferredAt = undefined
       return
     }
     const preloading = this.#options.preloading ?? true
-    while (this.#ready.length + this.#creating.size < target) {
+    // Never more being made at once than the pool's ceiling, those takes wait for included:
+    // on a saturated CPU more starts side by side only make each of them later.
+    while (
+      this.#ready.length + this.#unclaimed() < target &&
+      this.#creating.size < this.#bounds.max
+    ) {
       const situation = preloading ? this.#situation(now) : undefined
       const choice = situation ? chooseRefill(situation) : 'plain'
       this.#options.logger.debug('warm pool refill', { choice, target, ...situation })
@@ -223,19 +336,20 @@ export class WarmPool {
   }
 
   /**
-   * Only once no refill is being made: an upgrade is CPU spent for later, and refills are
-   * what the next take needs first.
+   * One at a time, and only once nothing else is being made: an upgrade is CPU spent for
+   * later, refills are what the next take needs first, and imports made side by side all
+   * land late (four `import pandas` at once under gVisor on two cores take twice as long).
    */
   #upgrade(now: number): void {
     if (this.#retryTimer !== undefined || !(this.#options.preloading ?? true)) return
     if (this.#creating.size > 0) return
-    for (const plain of this.#ready.filter((e) => !e.preloaded && !this.#replacing.has(e))) {
-      const situation = this.#situation(now)
-      if (!shouldUpgrade(situation)) return
-      this.#options.logger.debug('warm pool upgrade', { ...situation })
-      this.#replacing.add(plain)
-      this.#create(true, plain)
-    }
+    const plain = this.#ready.find((e) => !e.preloaded && !this.#replacing.has(e))
+    if (plain === undefined) return
+    const situation = this.#situation(now)
+    if (!shouldUpgrade(situation)) return
+    this.#options.logger.debug('warm pool upgrade', { ...situation })
+    this.#replacing.add(plain)
+    this.#create(true, plain)
   }
 
   /**
@@ -246,7 +360,7 @@ export class WarmPool {
   #preloadedWanted(now: number): boolean {
     const share = this.#demand.preloadedShare()
     if (share < MIN_PRELOADED_SHARE) return false
-    const preloaded = this.#ready.filter((e) => e.preloaded).length + this.#creatingPreloaded
+    const preloaded = this.#ready.filter((e) => e.preloaded).length + this.#unclaimed(true)
     return preloaded < preloadedCount(share, this.#target(now))
   }
 
@@ -254,20 +368,21 @@ export class WarmPool {
   #situation(now: number): RefillSituation {
     const costs = this.#costs.estimate()
     return {
-      busy: this.#options.busy?.() ?? false,
+      busy: this.#busy(),
       ratePerMs: this.#demand.ratePerMs(now),
-      ahead: this.#ready.length + this.#creating.size,
+      ahead: this.#ready.length + this.#unclaimed(),
       wanted: this.#preloadedWanted(now),
       ...costs,
-      importStale: costs.importStale && this.#creatingPreloaded === 0,
+      importStale: costs.importStale && this.#unclaimed(true) === 0,
       deferredMs: this.#deferredAt === undefined ? 0 : now - this.#deferredAt,
+      busyShare: this.#busyShare.value,
     }
   }
 
   /** `replaces`: a plain entry the new one takes the place of, if it is still ready by then. */
   #create(preload: boolean, replaces?: WarmEntry): void {
     const startedAt = this.#now()
-    if (preload) this.#creatingPreloaded++
+    const state: Creation = { preload, startedAt, claimant: undefined }
     const creation = this.#options
       .create({ preload })
       .then((entry) => {
@@ -277,7 +392,14 @@ export class WarmPool {
           preloaded: entry.preloaded,
           ms: Math.round(this.#now() - startedAt),
         })
-        if (this.#closed) return this.#dispose(entry)
+        const claimant = state.claimant
+        state.claimant = undefined
+        if (this.#closed) {
+          claimant?.(undefined)
+          return this.#dispose(entry)
+        }
+        // A take waits for this one: it goes there, and a plain one it replaces stays.
+        if (claimant !== undefined) return claimant(entry)
         this.#ready.push(entry)
         // Still ready (a take, a removal or close would have cleared it): it goes now.
         if (replaces !== undefined && this.#replacing.has(replaces)) {
@@ -285,13 +407,18 @@ export class WarmPool {
           this.#dispose(replaces)
         }
       })
-      .catch((error: unknown) => this.#backOff(error))
+      .catch((error: unknown) => {
+        state.claimant?.(undefined)
+        state.claimant = undefined
+        this.#backOff(error)
+      })
       .finally(() => {
-        if (preload) this.#creatingPreloaded--
         if (replaces !== undefined) this.#replacing.delete(replaces)
         this.#creating.delete(creation)
+        // A refill held back by the ceiling on starts can go now.
+        if (!this.#closed) this.#refill()
       })
-    this.#creating.add(creation)
+    this.#creating.set(creation, state)
   }
 
   #backOff(error: unknown): void {

@@ -70,11 +70,14 @@ export class Metrics {
 /** The warm pool's lines: what takes found, and the size it aims for now. */
 function poolLines(pool: PoolGauges): string[] {
   return [
-    '# HELP tinyagent_sandbox_pool_takes_total Executions that asked the warm pool for a container, by what was ready: preloaded, plain, or none (ran cold).',
+    '# HELP tinyagent_sandbox_pool_takes_total Executions that asked the warm pool for a container, by what they got: preloaded, plain, or none (ran cold).',
     '# TYPE tinyagent_sandbox_pool_takes_total counter',
     ...(['preloaded', 'plain', 'none'] as const).map(
       (ready) => `tinyagent_sandbox_pool_takes_total{ready="${ready}"} ${pool.takes[ready]}`,
     ),
+    '# HELP tinyagent_sandbox_pool_waits_total Of those takes, the ones that waited for a container being made, which would land sooner than any other way to one.',
+    '# TYPE tinyagent_sandbox_pool_waits_total counter',
+    `tinyagent_sandbox_pool_waits_total ${pool.waits}`,
     '# HELP tinyagent_sandbox_pool_target_size Containers the warm pool keeps ready or starting now, between pool.size and its ceiling.',
     '# TYPE tinyagent_sandbox_pool_target_size gauge',
     `tinyagent_sandbox_pool_target_size ${pool.targetSize}`,

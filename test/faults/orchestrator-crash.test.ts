@@ -44,7 +44,8 @@ async function crashAnOrchestrator(): Promise<string> {
       // A limit far past the sleep: under any load, no execution can end (and answer) before
       // the kill, so every request must lose its connection.
       `code_execution: { timeout_seconds: 120, workspace_root: ${root}, allowed_operations: { file_operations: true, imports: [time] } }`,
-      'pool: { size: 1 }',
+      // A fixed pool of one: three running and one warm container make four.
+      'pool: { size: 1, max_size: 1 }',
       'server: { port: 0 }',
       '',
     ].join('\n'),
