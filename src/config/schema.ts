@@ -462,7 +462,7 @@ const pool = z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'expected a module name'))
       .default(['numpy', 'pandas'])
       .describe(
-        'Modules a warm runner imports while it waits, when the policy allows them. A refill skips them when its container would probably be taken before the imports paid off (the measured import cost against the recent arrival rate), and while executions wait for a slot. Code that imports one of them gets a preloaded container first.',
+        'Modules a warm runner imports while it waits, when the policy allows them. The pool keeps as many preloaded containers as the share of recent code that imports one of them calls for (so that 19 bursts in 20 find one for each such call), and preloads while executions have left the CPU mostly idle or when the container would probably wait longer than the imports take (the measured import cost against the recent arrival rate); never while executions wait for a slot. Code that imports one of them gets a preloaded container first, and may wait for one still starting when it lands sooner than the import on a plain one would end.',
       ),
     idle_seconds: z
       .number()

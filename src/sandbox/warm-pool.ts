@@ -4,7 +4,12 @@ import type { Workspace } from '../workspace/workspace.js'
 import { BusyShare } from './busy-share.js'
 import { DemandEstimator } from './demand-estimator.js'
 import { preloadedCount } from './preloaded-count.js'
-import { chooseRefill, type RefillSituation, shouldUpgrade } from './refill-choice.js'
+import {
+  chooseRefill,
+  MAX_BUSY_SHARE,
+  type RefillSituation,
+  shouldUpgrade,
+} from './refill-choice.js'
 import { RefillCosts } from './refill-costs.js'
 import { chooseTake } from './take-choice.js'
 import { type SizeBounds, targetSize } from './target-size.js'
@@ -145,12 +150,18 @@ export class WarmPool {
 
   /**
    * Like `take`, but when an entry being made should land sooner than the other ways to a
-   * container (see take-choice.ts), waits for it, at most as long as the best other way would
-   * take; then, or when `signal` aborts, it takes what is ready or returns undefined.
+   * container (see take-choice.ts), and executions have left the CPU room lately, waits for
+   * it, at most twice as long as the best other way would take; then, or when `signal`
+   * aborts, it takes what is ready or returns undefined.
    */
   async acquire(hint: TakeHint = {}, signal?: AbortSignal): Promise<WarmEntry | undefined> {
     const now = this.#record(hint)
-    const inFlight = [...this.#creating.values()].filter((c) => c.claimant === undefined)
+    // Under sustained load a cold start beside the refills is one more container start in
+    // parallel, and that is what throughput is made of: waiting is for a CPU with room.
+    const room = this.#busyShare.value < MAX_BUSY_SHARE
+    const inFlight = room
+      ? [...this.#creating.values()].filter((c) => c.claimant === undefined)
+      : []
     const { plainMs, importMs } = this.#costs.estimate()
     const choice = chooseTake({
       wantsPreloaded: hint.wantsPreloaded,
