@@ -63,10 +63,12 @@ describe('chooseRefill', () => {
     expect(chooseRefill({ ...base, wanted: false, importStale: true })).toBe('plain')
   })
 
-  it('preloads to measure the import cost again when that measure is stale', () => {
-    const stale = { ...base, ratePerMs: perSecond(10), importStale: true }
+  it('preloads to measure the import cost again when that measure is stale and the CPU has room', () => {
+    const stale = { ...base, ratePerMs: perSecond(10), importStale: true, busyShare: 0.1 }
     expect(chooseRefill(stale)).toBe('preloaded')
     expect(chooseRefill({ ...stale, busy: true, ahead: 0 })).toBe('plain')
+    // An execution loop would pay for every measure: it waits for the load to drop.
+    expect(chooseRefill({ ...stale, busyShare: 0.9 })).toBe('plain')
   })
 
   it('does not preload while executions are busy, waiting for the rush to pass', () => {

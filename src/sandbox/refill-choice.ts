@@ -49,16 +49,19 @@ export const MAX_DEFER_MS = 1_000
 
 /**
  * What the next refill should be. Preloaded when more preloaded entries are wanted and it is
- * affordable (the CPU has been mostly idle, or see `preloadPays`), or to measure the import cost again when that measure is stale and the CPU
- * is free. Preloading never runs while executions need the CPU (`busy`): then the refill is
- * plain if the pool would run dry before it is made, and otherwise waits for the rush to pass
- * (up to MAX_DEFER_MS), so it can still preload.
+ * affordable (the CPU has been mostly idle, or see `preloadPays`), or to measure the import
+ * cost again when that measure is stale and the CPU has had room lately. Preloading never
+ * runs while executions need the CPU (`busy`): then the refill is plain if the pool would run
+ * dry before it is made, and otherwise waits for the rush to pass (up to MAX_DEFER_MS), so it
+ * can still preload.
  */
 export function chooseRefill(situation: RefillSituation): RefillChoice {
   const { busy, ratePerMs, ahead, wanted, plainMs, deferredMs } = situation
   if (!wanted) return 'plain'
   // Once it stops preloading, the pool would never learn that preloading pays again.
-  if (situation.importStale && !busy) return 'preloaded'
+  // Not on a loaded CPU: under gVisor one import is seconds of it, and an execution loop
+  // would pay for every measure. The measure waits for the load to drop.
+  if (situation.importStale && !busy && situation.busyShare < MAX_BUSY_SHARE) return 'preloaded'
   if (!affordable(situation)) return 'plain'
   if (!busy) return 'preloaded'
   return ahead > ratePerMs * plainMs && deferredMs < MAX_DEFER_MS ? 'later' : 'plain'

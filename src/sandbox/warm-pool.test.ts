@@ -287,8 +287,8 @@ describe('WarmPool adapting to what it sees', () => {
       pool.nudge()
     }
     await settle()
-    // Plain, but for one preloaded refill after every five plain ones, to measure the import
-    // cost again (it may have changed).
+    // Plain: the first refills preload while the CPU's history is short, and the import cost
+    // is measured again only once the load drops.
     const recent = made.slice(-60)
     expect(recent.filter((preload) => preload).length).toBeLessThanOrEqual(recent.length / 6)
     await close()
