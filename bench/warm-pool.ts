@@ -23,8 +23,9 @@ import { percentile, printTable, type Row } from './stats.js'
  * then agent-shaped workloads (agent-workload.ts) against the default config's pool.
  * BENCH_RUNS (default 50), BENCH_SECONDS (default 20), BENCH_RUNTIMES (default runc,runsc),
  * BENCH_SECTIONS (default latency,throughput,agents), BENCH_REPEAT (each throughput and
- * agent cell, default 1), BENCH_AGENT_SECONDS (default 60). Each cell prints the 1-minute
- * load average it started under: on a shared machine the figures move with it.
+ * agent cell, default 1), BENCH_AGENT_SECONDS (default 60), BENCH_CONCURRENCY (the
+ * throughput cells, default 1,2,4,8). Each cell prints the 1-minute load average it started
+ * under: on a shared machine the figures move with it.
  * BENCH_FIXED_POOL names a checkout of the fixed pool (`bash bench/support/fixed-pool.sh`
  * makes one, with its image): its Sandbox then runs the same throughput and agent cells, in
  * the same process, right before ours.
@@ -35,6 +36,7 @@ const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'runc,runsc').split(',')
 const SECTIONS = (process.env.BENCH_SECTIONS ?? 'latency,throughput,agents').split(',')
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1)
 const AGENT_SECONDS = Number(process.env.BENCH_AGENT_SECONDS ?? 60)
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,2,4,8').split(',').map(Number)
 const FIXED_TREE = process.env.BENCH_FIXED_POOL
 /** The image `bench/support/fixed-pool.sh` builds from the fixed pool's own image sources. */
 const FIXED_IMAGE = 'tinyagent-sandbox/python-fixed'
@@ -241,7 +243,7 @@ async function throughput(run: () => Promise<unknown>, concurrency: number): Pro
 
 async function throughputTable(runtime: string): Promise<void> {
   const lines: string[] = []
-  for (const concurrency of [1, 2, 4, 8]) {
+  for (const concurrency of CONCURRENCIES) {
     for (let rep = 1; rep <= REPEAT; rep++) {
       const startLoad = load()
       // The raw loop and the warm paths one after another, the cold path last: on a shared
