@@ -17,6 +17,12 @@ describe('DemandEstimator', () => {
     expect(demand.ratePerMs(63_250) * 1_000).toBeLessThan(0.8)
   })
 
+  it('reads no pace into a lone take every few seconds', () => {
+    const demand = new DemandEstimator({ rateMs: 10_000 })
+    for (let t = 0; t <= 35_000; t += 3_500) demand.record(t, 500)
+    expect(demand.quickRatePerMs(35_000)).toBe(demand.ratePerMs(35_000))
+  })
+
   it('lets old takes count less and less toward the rate', () => {
     const demand = new DemandEstimator({ rateMs: 10_000 })
     for (let t = 0; t <= 60_000; t += 1_000) demand.record(t, 500)

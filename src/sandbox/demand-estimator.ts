@@ -94,10 +94,14 @@ export class DemandEstimator {
 
   /**
    * Takes per ms, following a change of pace within seconds, and never below `ratePerMs`:
-   * for sizing, which should grow at once when an agent starts and shrink slowly.
+   * for sizing, which should grow at once when an agent starts and shrink slowly. A lone
+   * take says nothing of a pace (it would read as one per `rateMs / 5`, and grow the pool
+   * of a caller that sends one call every few seconds): under two recent takes, the slow rate.
    */
   quickRatePerMs(now: number): number {
-    return Math.max(this.#rate(0, now), this.#rate(1, now))
+    const slow = this.#rate(0, now)
+    if ((this.#counts[1]?.at(now) ?? 0) < 2) return slow
+    return Math.max(slow, this.#rate(1, now))
   }
 
   /** Of recent takes, the share that wanted a preloaded entry; 1 until takes say otherwise. */
