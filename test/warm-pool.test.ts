@@ -111,11 +111,13 @@ describe('the warm pool growing for a burst', () => {
     const results = await Promise.all([1, 2, 3].map(() => sandbox.execute({ code: 'print(1)' })))
     expect(results.map((result) => result.stdout)).toEqual(['1\n', '1\n', '1\n'])
     const { pool } = await sandbox.gauges()
-    // One found the ready container; the two others each ran cold or waited for the refill
-    // the first one started, whichever the pool judged would land sooner.
+    // One found the ready container; the two others each ran cold, waited for a refill
+    // being made (whichever the pool judged would land sooner), or found one that had
+    // landed by the time it asked.
+    const { plain = 0, none = 0 } = pool?.takes ?? {}
     expect(pool?.takes.preloaded).toBe(0)
-    expect((pool?.takes.plain ?? 0) + (pool?.takes.none ?? 0)).toBe(3)
-    expect(pool?.takes.plain).toBe(1 + (pool?.waits ?? 0))
+    expect(plain + none).toBe(3)
+    expect(plain).toBeGreaterThanOrEqual(1 + (pool?.waits ?? 0))
     expect(pool?.targetSize).toBe(3)
     const instanceId = sandbox.config.orchestrator.instance_id
     await until(
